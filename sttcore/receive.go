@@ -1,0 +1,195 @@
+package sttcore
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/seigr/stt-tun/sttcore/stc"
+	"github.com/seigr/stt-tun/sttcore/transport"
+	"github.com/seigr/stt-tun/sttcore/wire"
+)
+
+// The receive path, on one goroutine:
+//
+//	transport.ReadBatch ─► ParseType ─┬─ HELLO/RESPONSE/CHALLENGE ─► receiveHandshake (handshake.go)
+//	                                  └─ DATA ─► index ─► keypair fresh? ─► open in place
+//	                                             ─► replay window ─► session bookkeeping
+//	                                             (confirm next keypair, roam, timers)
+//	                                             ─► frames: validated in full, then acted on
+//
+// A packet that fails any step is counted under its DropReason and nothing
+// is sent in answer.
+
+// routineReceive reads the transport until it is closed.
+func (n *Node) routineReceive() {
+	defer n.wg.Done()
+	batch := n.conn.BatchSize()
+	bufs := make([][]byte, batch)
+	for i := range bufs {
+		bufs[i] = make([]byte, transport.MaxPacketSize)
+	}
+	sizes := make([]int, batch)
+	eps := make([]netip.AddrPort, batch)
+	failures := 0
+	for {
+		count, err := n.conn.ReadBatch(bufs, sizes, eps)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || n.ctx.Err() != nil {
+				return
+			}
+			// A death spiral guard, as wireguard-go has: transient errors are
+			// retried, a persistent one stops the receiver.
+			failures++
+			n.log.Warn("receive", "err", err, "failures", failures)
+			if failures >= 10 {
+				n.log.Error("receive: giving up", "err", err)
+				return
+			}
+			select {
+			case <-time.After(time.Second / 3):
+			case <-n.ctx.Done():
+				return
+			}
+			continue
+		}
+		failures = 0
+		for i := range count {
+			n.receivePacket(bufs[i][:sizes[i]], eps[i])
+		}
+	}
+}
+
+func (n *Node) receivePacket(b []byte, src netip.AddrPort) {
+	n.stats.packets.Add(1)
+	n.stats.bytes.Add(uint64(len(b)))
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	typ, err := wire.ParseType(b)
+	if err != nil {
+		n.drop(DropMalformed, nil)
+		return
+	}
+	if typ == wire.TypeData {
+		n.receiveData(b, src)
+		return
+	}
+	n.receiveHandshake(typ, b, src)
+}
+
+func (n *Node) receiveData(b []byte, src netip.AddrPort) {
+	idx, counter, err := wire.ParseDataHeader(b)
+	if err != nil {
+		n.drop(DropMalformed, nil)
+		return
+	}
+	e, ok := n.index.lookup(idx)
+	if !ok || e.keypair == nil {
+		n.drop(DropUnknownIndex, nil)
+		return
+	}
+	kp := e.keypair
+	s := kp.session
+	now := n.now()
+	cfg := n.cfg
+	if now.Sub(kp.created) >= cfg.RejectAfterTime || uint64(counter) >= cfg.RejectAfterMessages {
+		n.drop(DropExpired, s)
+		return
+	}
+	var nonce [stc.NonceSize]byte
+	stc.PutNonce(&nonce, uint64(counter))
+	sealed := b[wire.DataHeaderLen:]
+	plain, err := kp.recv.Open(sealed[:0], nonce[:], sealed, b[:wire.DataHeaderLen])
+	if err != nil {
+		n.drop(DropAuth, s)
+		return
+	}
+	if !kp.checkReplay(uint64(counter), cfg.RejectAfterMessages) {
+		n.drop(DropReplay, s)
+		return
+	}
+
+	// The packet is authentic and new: it may move the session.
+	s.counters.packetsReceived.Add(1)
+	s.counters.bytesReceived.Add(uint64(len(b)))
+	s.lastRecv.Store(now.UnixNano())
+	s.promote(kp)
+	if s.setEndpoint(src) {
+		s.counters.roams.Add(1)
+		n.log.Debug("peer roamed", "peer", s.remote.String(), "endpoint", src.String())
+	}
+	if kp.isInitiator && now.Sub(kp.created) >= cfg.rekeyOnReceiveAge() {
+		s.wantHandshake()
+	}
+	if len(plain) == 0 {
+		return // keepalive
+	}
+	if s.needKeepalive.CompareAndSwap(false, true) {
+		s.wake()
+	}
+	n.receiveFrames(s, plain)
+}
+
+// receiveFrames validates every frame of an authenticated plaintext and then
+// acts on them: a packet with one invalid frame takes no effect at all.
+func (n *Node) receiveFrames(s *Session, plain []byte) {
+	for rest := plain; len(rest) > 0; {
+		c, f, err := n.parser.ParseNext(rest)
+		if err != nil {
+			n.drop(DropFrames, s)
+			return
+		}
+		if f == nil {
+			break
+		}
+		rest = rest[c:]
+	}
+	for rest := plain; len(rest) > 0; {
+		c, f, _ := n.parser.ParseNext(rest)
+		if f == nil {
+			return
+		}
+		rest = rest[c:]
+		if !n.receiveFrame(s, f) {
+			return
+		}
+	}
+}
+
+// receiveFrame acts on one frame; it reports false when the session ended.
+func (n *Node) receiveFrame(s *Session, f wire.Frame) bool {
+	switch f := f.(type) {
+	case *wire.DatagramFrame:
+		d := make([]byte, len(f.Data))
+		copy(d, f.Data)
+		select {
+		case s.recvQ <- d:
+			s.counters.datagramsReceived.Add(1)
+		default:
+			n.drop(DropDatagramQueue, s)
+		}
+	case *wire.IPFrame:
+		if h := n.ipFn.Load(); h != nil {
+			(*h)(s, f.Packet)
+		}
+	case *wire.ApplicationFrame:
+		if m := n.handlers.Load(); m != nil {
+			if h := (*m)[f.Type]; h != nil {
+				h(s, f.Data)
+			}
+		}
+	case *wire.PathChallengeFrame:
+		resp := wire.PathResponseFrame{Data: f.Data}
+		if b, err := resp.Append(nil); err == nil {
+			if kp := s.usableKeypair(n.now()); kp != nil {
+				_ = s.sendPlaintext(kp, b, nil)
+			}
+		}
+	case *wire.CloseFrame:
+		s.terminate(&CloseError{Remote: true, Code: f.ErrorCode, Reason: f.Reason})
+		return false
+	}
+	// PING, ACK, stream and flow-control frames belong to streams, which
+	// this version of the engine does not open; they are valid and ignored.
+	return true
+}

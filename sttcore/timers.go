@@ -1,0 +1,140 @@
+package sttcore
+
+import (
+	"time"
+)
+
+// run is the session's goroutine: it owns the session's timers (handshake
+// retry and give-up, rekey, keepalives, idle timeout) behind one timer set
+// for the earliest deadline. The data path never waits for it; it wakes it
+// through the one-slot notify channel.
+func (s *Session) run() {
+	n := s.node
+	defer n.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := s.onTimers(n.now())
+		if s.ctx.Err() != nil {
+			return
+		}
+		timer.Reset(next)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-timer.C:
+		case <-s.notify:
+		}
+	}
+}
+
+// onTimers fires every timer that is due at now and returns the time until
+// the next one.
+func (s *Session) onTimers(now time.Time) time.Duration {
+	n := s.node
+	cfg := n.cfg
+	next := time.Hour
+	at := func(t time.Time) {
+		if d := t.Sub(now); d < next {
+			next = max(d, time.Millisecond)
+		}
+	}
+
+	// Idle timeout.
+	lastRecv := time.Unix(0, s.lastRecv.Load())
+	if cfg.IdleTimeout > 0 {
+		if now.Sub(lastRecv) >= cfg.IdleTimeout {
+			s.terminate(ErrIdleTimeout)
+			return next
+		}
+		at(lastRecv.Add(cfg.IdleTimeout))
+	}
+
+	s.mu.Lock()
+	// A session begun by a HELLO that was never confirmed goes away.
+	if s.byHello && !s.everEstablished.Load() && s.hs == nil {
+		if now.Sub(s.created) >= cfg.RekeyAttemptTime {
+			s.mu.Unlock()
+			s.terminate(ErrHandshakeTimeout)
+			return next
+		}
+		at(s.created.Add(cfg.RekeyAttemptTime))
+	}
+
+	// Handshakes: start one that is wanted, retry or give up one in flight.
+	if s.handshakeWanted.Swap(false) && s.hs == nil && s.needsHandshake(now) {
+		s.hsStarted, s.hsAttempts = now, 0
+		s.sendHelloLocked(now)
+		s.hsNextRetry = now.Add(s.retryInterval())
+	} else if s.hs != nil {
+		switch {
+		case now.Sub(s.hsStarted) >= cfg.RekeyAttemptTime:
+			n.index.delete(s.hs.index)
+			s.hs = nil
+			dropped := len(s.staged)
+			s.staged = nil
+			s.counters.drops[DropDatagramQueue].Add(uint64(dropped))
+			if !s.everEstablished.Load() {
+				s.mu.Unlock()
+				s.terminate(ErrHandshakeTimeout)
+				return next
+			}
+		case !now.Before(s.hsNextRetry):
+			s.hsAttempts++
+			s.sendHelloLocked(now)
+			s.hsNextRetry = now.Add(s.retryInterval())
+		}
+	}
+	if s.hs != nil {
+		at(s.hsNextRetry)
+		at(s.hsStarted.Add(cfg.RekeyAttemptTime))
+	}
+	s.mu.Unlock()
+
+	// Keepalives: passive (we received data and sent nothing back for
+	// KeepaliveTimeout) and persistent (nothing sent for PersistentKeepalive).
+	lastSent := time.Unix(0, s.lastSent.Load())
+	due := time.Time{}
+	if s.needKeepalive.Load() {
+		due = lastSent.Add(cfg.KeepaliveTimeout)
+	}
+	if cfg.PersistentKeepalive > 0 {
+		if p := lastSent.Add(cfg.PersistentKeepalive); due.IsZero() || p.Before(due) {
+			due = p
+		}
+	}
+	if !due.IsZero() {
+		if !now.Before(due) {
+			if kp := s.usableKeypair(now); kp != nil {
+				_ = s.sendPlaintext(kp, nil, nil)
+			}
+			s.needKeepalive.Store(false)
+			if cfg.PersistentKeepalive > 0 {
+				at(now.Add(cfg.PersistentKeepalive))
+			}
+		} else {
+			at(due)
+		}
+	}
+	return next
+}
+
+// needsHandshake reports whether a new handshake is due: no keypair, or the
+// current one is due for a rekey. The caller holds s.mu.
+func (s *Session) needsHandshake(now time.Time) bool {
+	kp := s.kps.current.Load()
+	if kp == nil {
+		// The responder of a fresh session waits for the initiator's packet.
+		s.kps.mu.Lock()
+		awaiting := s.byHello && s.kps.next != nil
+		s.kps.mu.Unlock()
+		return !awaiting || now.Sub(s.created) > s.node.cfg.RekeyTimeout
+	}
+	cfg := s.node.cfg
+	age := now.Sub(kp.created)
+	sent := kp.sent.Load()
+	return age >= cfg.RejectAfterTime-cfg.KeepaliveTimeout ||
+		sent >= cfg.RekeyAfterMessages ||
+		(kp.isInitiator && age >= cfg.RekeyAfterTime) ||
+		(kp.isInitiator && age >= cfg.rekeyOnReceiveAge())
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package transport
+
+import "net"
+
+const msgTrunc = 0
+
+func setForcedBuffers(*net.UDPConn, int) {}
