@@ -34,23 +34,38 @@ type pendingHandshake struct {
 	sentAt time.Time
 }
 
-// routineHandshake runs the handshakes queued by routineReceive.
+// routineHandshake runs the handshakes queued by routineReceive. Packets
+// that proved their source address (a valid mac2), and answers to our own
+// HELLOs, wait in hsPrio and go first; the rest wait in hsQ.
 func (n *Node) routineHandshake() {
 	defer n.wg.Done()
 	for {
+		var p handshakePacket
 		select {
-		case <-n.ctx.Done():
-			return
-		case p := <-n.hsQ:
-			b := p.buf[:p.n]
-			switch p.typ {
-			case wire.TypeHello:
-				n.handleHello(b, p.src)
-			case wire.TypeResponse:
-				n.handleResponse(b, p.src)
-			case wire.TypeChallenge:
-				n.handleChallenge(b)
+		case p = <-n.hsPrio:
+		default:
+			select {
+			case <-n.ctx.Done():
+				return
+			case p = <-n.hsPrio:
+			case p = <-n.hsQ:
+				// Queued before the node came under load: if it is under load
+				// now, a HELLO without a cookie gets a CHALLENGE (a keyed hash
+				// and a seal) instead of the Diffie-Hellman work.
+				if p.typ == wire.TypeHello && n.underLoad(n.now()) && !n.checker.CheckMAC2(p.buf[:p.n], p.src) {
+					n.sendChallenge(p.buf[:p.n], p.src)
+					continue
+				}
 			}
+		}
+		b := p.buf[:p.n]
+		switch p.typ {
+		case wire.TypeHello:
+			n.handleHello(b, p.src)
+		case wire.TypeResponse:
+			n.handleResponse(b, p.src)
+		case wire.TypeChallenge:
+			n.handleChallenge(b)
 		}
 	}
 }
@@ -62,12 +77,17 @@ func (n *Node) receiveHandshake(typ wire.PacketType, b []byte, src netip.AddrPor
 		n.drop(DropMAC1, nil)
 		return
 	}
-	if typ == wire.TypeHello && n.underLoad() {
-		if !n.checker.CheckMAC2(b, src) {
+	q := n.hsPrio
+	if typ == wire.TypeHello {
+		now := n.now()
+		n.countHello(now)
+		switch {
+		case !n.underLoad(now):
+			q = n.hsQ
+		case !n.checker.CheckMAC2(b, src):
 			n.sendChallenge(b, src)
 			return
-		}
-		if !n.limiter.Allow(src.Addr()) {
+		case !n.limiter.Allow(src.Addr()):
 			n.drop(DropRateLimited, nil)
 			return
 		}
@@ -75,22 +95,28 @@ func (n *Node) receiveHandshake(typ wire.PacketType, b []byte, src netip.AddrPor
 	p := handshakePacket{typ: typ, n: len(b), src: src}
 	copy(p.buf[:], b)
 	select {
-	case n.hsQ <- p:
+	case q <- p:
 	default:
 		n.drop(DropQueueFull, nil)
 	}
 }
 
-// underLoad counts a HELLO and reports whether the node is under load: its
-// handshake queue an eighth full, or more than UnderLoadRate HELLOs in the
-// current second.
-func (n *Node) underLoad() bool {
-	now := n.now()
+// countHello counts a HELLO in the current one-second window; more than
+// UnderLoadRate of them put the node under load.
+func (n *Node) countHello(now time.Time) {
 	if now.Sub(n.rateStart) >= time.Second {
 		n.rateStart, n.rateCount = now, 0
 	}
 	n.rateCount++
-	return len(n.hsQ) >= cap(n.hsQ)/8 || n.rateCount > n.cfg.UnderLoadRate
+	if n.rateCount > n.cfg.UnderLoadRate || len(n.hsQ) >= cap(n.hsQ)/8 {
+		n.underLoadUntil.Store(now.Add(time.Second).UnixNano())
+	}
+}
+
+// underLoad reports whether the node is under load: its handshake queue an
+// eighth full, or either condition seen within the last second.
+func (n *Node) underLoad(now time.Time) bool {
+	return len(n.hsQ) >= cap(n.hsQ)/8 || now.UnixNano() < n.underLoadUntil.Load()
 }
 
 func (n *Node) sendChallenge(hello []byte, src netip.AddrPort) {
@@ -209,7 +235,9 @@ func (n *Node) handleResponse(b []byte, src netip.AddrPort) {
 	}
 	e, ok := n.index.lookup(msg.Receiver)
 	if !ok || e.handshake == nil {
-		n.drop(DropUnknownIndex, nil)
+		// An answer to a HELLO that a retry replaced, or forged: mac1 only
+		// proves the sender knows our public key and the network key.
+		n.drop(DropStaleHandshake, nil)
 		return
 	}
 	s := e.session
@@ -218,7 +246,7 @@ func (n *Node) handleResponse(b []byte, src netip.AddrPort) {
 	hs := s.hs
 	if hs != e.handshake {
 		s.mu.Unlock()
-		n.drop(DropUnknownIndex, s)
+		n.drop(DropStaleHandshake, s)
 		return
 	}
 	keys, err := hs.ini.ReadResponse(&msg)
@@ -263,7 +291,7 @@ func (n *Node) handleChallenge(b []byte) {
 	}
 	e, ok := n.index.lookup(msg.Receiver)
 	if !ok || e.handshake == nil {
-		n.drop(DropUnknownIndex, nil)
+		n.drop(DropStaleHandshake, nil)
 		return
 	}
 	s := e.session
@@ -363,7 +391,7 @@ func (s *Session) installCurrent(kp *keypair) {
 	if old != nil && old != k.previous {
 		s.node.index.delete(old.local)
 	}
-	k.current.Store(kp)
+	s.setCurrent(kp)
 }
 
 // installNext holds kp, from a handshake the peer initiated, until the peer
@@ -393,7 +421,7 @@ func (s *Session) promote(kp *keypair) bool {
 		s.node.index.delete(k.previous.local)
 	}
 	k.previous = k.current.Load()
-	k.current.Store(kp)
+	s.setCurrent(kp)
 	k.next = nil
 	k.mu.Unlock()
 

@@ -49,7 +49,10 @@ type Node struct {
 	closed    bool
 
 	acceptQ  chan *Session
-	hsQ      chan handshakePacket
+	hsQ      chan handshakePacket // HELLOs without a proven source address
+	hsPrio   chan handshakePacket // HELLOs with a valid cookie, RESPONSEs and CHALLENGEs
+
+	underLoadUntil atomic.Int64 // unix nanoseconds
 	handlers atomic.Pointer[map[wire.FrameType]FrameHandler]
 	ipFn     atomic.Pointer[IPHandler]
 
@@ -103,6 +106,7 @@ func NewNode(conn transport.Conn, cfg *Config) (*Node, error) {
 		lastHello: make(map[stc.PublicKey]tai64n.Timestamp),
 		acceptQ:   make(chan *Session, c.AcceptBacklog),
 		hsQ:       make(chan handshakePacket, c.HandshakeQueue),
+		hsPrio:    make(chan handshakePacket, c.HandshakeQueue),
 		parser:    wire.NewFrameParser(),
 	}
 	if len(c.SharedSeed) > 0 {

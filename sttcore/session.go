@@ -35,6 +35,7 @@ type Session struct {
 
 	endpoint    atomic.Pointer[netip.AddrPort]
 	kps         keypairs
+	keyInfo     atomic.Pointer[keyInfo] // of the current keypair; kept after close
 	sendCounter atomic.Uint64 // the next packet number
 
 	lastSent, lastRecv atomic.Int64 // unix nanoseconds
@@ -52,8 +53,8 @@ type Session struct {
 	lastResend      time.Time // our last immediate resend after a CHALLENGE
 	staged          [][]byte  // datagrams waiting for keys
 	stagedIP        bool      // staged holds IP frames, not datagrams
-	dialed          bool // guarded by node.mu
-	announced       bool // guarded by node.mu
+	dialed          bool      // guarded by node.mu
+	announced       bool      // guarded by node.mu
 	peerRestarts    uint64
 	establishedOnce sync.Once
 	established     chan struct{}
@@ -214,12 +215,22 @@ func (s *Session) Stats() Stats {
 		RTT:               time.Duration(s.counters.rtt.Load()),
 		Drops:             s.counters.drops.snapshot(),
 	}
-	if kp := s.kps.current.Load(); kp != nil {
-		st.Suite = kp.suite
-		st.LastHandshake = kp.created
-		st.KeyEpoch = kp.epoch
+	if ki := s.keyInfo.Load(); ki != nil {
+		st.Suite, st.LastHandshake, st.KeyEpoch = ki.suite, ki.created, ki.epoch
 	}
 	return st
+}
+
+// keyInfo describes the current keypair for Stats.
+type keyInfo struct {
+	suite   stc.Suite
+	created time.Time
+	epoch   uint64
+}
+
+func (s *Session) setCurrent(kp *keypair) {
+	s.kps.current.Store(kp)
+	s.keyInfo.Store(&keyInfo{suite: kp.suite, created: kp.created, epoch: kp.epoch})
 }
 
 func (s *Session) isEstablished() bool { return s.everEstablished.Load() }

@@ -28,12 +28,14 @@ const (
 	DropQueueFull                       // handshake queue, pending sessions or accept backlog full
 	DropCookie                          // CHALLENGE that did not open
 	DropDatagramQueue                   // received datagram with a full receive queue, or staged datagram displaced
+	DropStaleHandshake                  // RESPONSE or CHALLENGE for a handshake already retried or finished
 	numDropReasons
 )
 
 var dropNames = [numDropReasons]string{
 	"malformed", "unknown_index", "auth", "replay", "expired", "frames", "mac1", "handshake",
 	"hello_replay", "hello_flood", "unknown_peer", "rate_limited", "queue_full", "cookie", "datagram_queue",
+	"stale_handshake",
 }
 
 func (r DropReason) String() string {
