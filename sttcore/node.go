@@ -48,13 +48,13 @@ type Node struct {
 	lastHello map[stc.PublicKey]tai64n.Timestamp // outlives sessions: replayed HELLOs stay refused
 	closed    bool
 
-	acceptQ  chan *Session
-	hsQ      chan handshakePacket // HELLOs without a proven source address
-	hsPrio   chan handshakePacket // HELLOs with a valid cookie, RESPONSEs and CHALLENGEs
+	acceptQ chan *Session
+	hsQ     chan handshakePacket // HELLOs without a proven source address
+	hsPrio  chan handshakePacket // HELLOs with a valid cookie, RESPONSEs and CHALLENGEs
 
 	underLoadUntil atomic.Int64 // unix nanoseconds
-	handlers atomic.Pointer[map[wire.FrameType]FrameHandler]
-	ipFn     atomic.Pointer[IPHandler]
+	handlers       atomic.Pointer[map[wire.FrameType]FrameHandler]
+	ipFn           atomic.Pointer[IPHandler]
 
 	stats struct {
 		handshakes, challenges atomic.Uint64

@@ -3,8 +3,8 @@ package sttcore
 import (
 	"context"
 	"net"
-	"os"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 

@@ -36,7 +36,7 @@ type Session struct {
 	endpoint    atomic.Pointer[netip.AddrPort]
 	kps         keypairs
 	keyInfo     atomic.Pointer[keyInfo] // of the current keypair; kept after close
-	sendCounter atomic.Uint64 // the next packet number
+	sendCounter atomic.Uint64           // the next packet number
 
 	lastSent, lastRecv atomic.Int64 // unix nanoseconds
 	needKeepalive      atomic.Bool  // data received since we last sent

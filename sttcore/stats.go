@@ -13,22 +13,22 @@ import (
 type DropReason int
 
 const (
-	DropMalformed     DropReason = iota // not a valid STT packet (version, type, size, header)
-	DropUnknownIndex                    // DATA or RESPONSE naming no keypair or handshake of ours
-	DropAuth                            // DATA that did not authenticate (wrong key, a flipped bit)
-	DropReplay                          // DATA whose counter was seen before or is too old
-	DropExpired                         // DATA on a keypair past RejectAfterTime or RejectAfterMessages
-	DropFrames                          // DATA that authenticated but held invalid frames
-	DropMAC1                            // handshake packet with a bad mac1: not for us, or another network
-	DropHandshake                       // handshake packet that failed Noise (tampered, wrong keys)
-	DropHelloReplay                     // HELLO with a timestamp not newer than the last one from that peer
-	DropHelloFlood                      // HELLO from a peer less than 20 ms after its last one
-	DropUnknownPeer                     // HELLO from a key that Config.AcceptPeer refused
-	DropRateLimited                     // handshake packet over the per-address rate limit (under load)
-	DropQueueFull                       // handshake queue, pending sessions or accept backlog full
-	DropCookie                          // CHALLENGE that did not open
-	DropDatagramQueue                   // received datagram with a full receive queue, or staged datagram displaced
-	DropStaleHandshake                  // RESPONSE or CHALLENGE for a handshake already retried or finished
+	DropMalformed      DropReason = iota // not a valid STT packet (version, type, size, header)
+	DropUnknownIndex                     // DATA or RESPONSE naming no keypair or handshake of ours
+	DropAuth                             // DATA that did not authenticate (wrong key, a flipped bit)
+	DropReplay                           // DATA whose counter was seen before or is too old
+	DropExpired                          // DATA on a keypair past RejectAfterTime or RejectAfterMessages
+	DropFrames                           // DATA that authenticated but held invalid frames
+	DropMAC1                             // handshake packet with a bad mac1: not for us, or another network
+	DropHandshake                        // handshake packet that failed Noise (tampered, wrong keys)
+	DropHelloReplay                      // HELLO with a timestamp not newer than the last one from that peer
+	DropHelloFlood                       // HELLO from a peer less than 20 ms after its last one
+	DropUnknownPeer                      // HELLO from a key that Config.AcceptPeer refused
+	DropRateLimited                      // handshake packet over the per-address rate limit (under load)
+	DropQueueFull                        // handshake queue, pending sessions or accept backlog full
+	DropCookie                           // CHALLENGE that did not open
+	DropDatagramQueue                    // received datagram with a full receive queue, or staged datagram displaced
+	DropStaleHandshake                   // RESPONSE or CHALLENGE for a handshake already retried or finished
 	numDropReasons
 )
 
