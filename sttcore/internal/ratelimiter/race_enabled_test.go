@@ -1,0 +1,5 @@
+//go:build race
+
+package ratelimiter
+
+const raceEnabled = true
