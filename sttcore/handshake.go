@@ -275,6 +275,7 @@ func (n *Node) handleResponse(b []byte, src netip.AddrPort) {
 	s.mu.Unlock()
 
 	s.markEstablished()
+	s.wake() // let the timers see the new keypair (and clear a pending rekey request)
 	// Confirm the keypair to the responder at once: with the staged
 	// datagrams if there are any, else with a keepalive.
 	s.flush(kp, staged, ip)

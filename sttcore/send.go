@@ -41,7 +41,8 @@ func (s *Session) usableKeypair(now time.Time) *keypair {
 		s.wantHandshake()
 		return nil
 	}
-	if sent >= cfg.RekeyAfterMessages || (kp.isInitiator && age >= cfg.RekeyAfterTime) {
+	if sent >= cfg.RekeyAfterMessages || (kp.isInitiator && age >= cfg.RekeyAfterTime) ||
+		age >= cfg.RejectAfterTime-cfg.KeepaliveTimeout {
 		s.wantHandshake()
 	}
 	return kp

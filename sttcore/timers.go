@@ -62,7 +62,9 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 	}
 
 	// Handshakes: start one that is wanted, retry or give up one in flight.
-	if s.handshakeWanted.Swap(false) && s.hs == nil && s.needsHandshake(now) {
+	// While one is in flight the wanted flag stays set, so that the data path
+	// does not wake this goroutine for every packet; handleResponse wakes it.
+	if s.hs == nil && s.handshakeWanted.Swap(false) && s.needsHandshake(now) {
 		s.hsStarted, s.hsAttempts = now, 0
 		s.sendHelloLocked(now)
 		s.hsNextRetry = now.Add(s.retryInterval())
