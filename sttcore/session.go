@@ -107,8 +107,8 @@ func (s *Session) MaxDatagramSize() int { return MaxDatagramSize }
 // expired), up to Config.DatagramQueue datagrams are staged and sent when the
 // handshake completes; beyond that the oldest are dropped.
 func (s *Session) SendDatagram(b []byte) error {
-	if len(b) > MaxDatagramSize {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrDatagramTooLarge, len(b), MaxDatagramSize)
+	if err := s.checkDatagramSize(b); err != nil {
+		return err
 	}
 	if err := s.ctx.Err(); err != nil {
 		return closedError(context.Cause(s.ctx))
@@ -124,11 +124,18 @@ func (s *Session) SendDatagram(b []byte) error {
 // SendIP sends a tunnelled IP packet (an IP frame). It is SendDatagram for
 // the overlay engine: the peer's Node passes it to its IPHandler.
 func (s *Session) SendIP(packet []byte) error {
-	if len(packet) > MaxDatagramSize {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrDatagramTooLarge, len(packet), MaxDatagramSize)
+	if err := s.checkDatagramSize(packet); err != nil {
+		return err
 	}
 	frame := [1]byte{byte(wire.FrameTypeIP)}
 	return s.sendOrStage(frame[:], packet, true)
+}
+
+func (s *Session) checkDatagramSize(b []byte) error {
+	if len(b) > MaxDatagramSize {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrDatagramTooLarge, len(b), MaxDatagramSize)
+	}
+	return nil
 }
 
 // SendFrame sends one application frame of type t (0x80–0xff) in a packet

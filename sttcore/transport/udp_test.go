@@ -1,0 +1,86 @@
+package transport
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestUDPBatch(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
+		t.Run(addr, func(t *testing.T) {
+			a, err := ListenUDP(addr)
+			require.NoError(t, err)
+			defer a.Close()
+			b, err := ListenUDP(addr)
+			require.NoError(t, err)
+			defer b.Close()
+
+			const count = 300 // more than one batch
+			bufs := make([][]byte, count)
+			for i := range bufs {
+				bufs[i] = fmt.Appendf(nil, "packet %d", i)
+			}
+			require.NoError(t, a.WriteBatch(bufs, b.LocalAddr()))
+
+			rbufs := make([][]byte, b.BatchSize())
+			for i := range rbufs {
+				rbufs[i] = make([]byte, 2048)
+			}
+			sizes := make([]int, len(rbufs))
+			eps := make([]netip.AddrPort, len(rbufs))
+			got := map[string]bool{}
+			for len(got) < count {
+				n, err := b.ReadBatch(rbufs, sizes, eps)
+				require.NoError(t, err)
+				for i := range n {
+					require.Equal(t, a.LocalAddr(), eps[i])
+					got[string(rbufs[i][:sizes[i]])] = true
+				}
+			}
+			for i := range count {
+				require.True(t, got[fmt.Sprintf("packet %d", i)])
+			}
+		})
+	}
+}
+
+func TestUDPTruncatedPacketDropped(t *testing.T) {
+	a, err := ListenUDP("127.0.0.1:0")
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := ListenUDP("127.0.0.1:0")
+	require.NoError(t, err)
+	defer b.Close()
+	require.NoError(t, a.WriteBatch([][]byte{make([]byte, 100), []byte("small")}, b.LocalAddr()))
+	bufs := [][]byte{make([]byte, 50), make([]byte, 50)}
+	sizes := make([]int, 2)
+	eps := make([]netip.AddrPort, 2)
+	n, err := b.ReadBatch(bufs, sizes, eps)
+	require.NoError(t, err)
+	if n == 0 { // the two datagrams came in separate reads
+		n, err = b.ReadBatch(bufs, sizes, eps)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 1, n, "the oversized packet is dropped, not delivered cut")
+	require.Equal(t, "small", string(bufs[0][:sizes[0]]))
+}
+
+func TestUDPClose(t *testing.T) {
+	a, err := ListenUDP("127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error)
+	go func() {
+		bufs := [][]byte{make([]byte, 100)}
+		_, err := a.ReadBatch(bufs, make([]int, 1), make([]netip.AddrPort, 1))
+		done <- err
+	}()
+	require.NoError(t, a.Close())
+	require.ErrorIs(t, <-done, net.ErrClosed)
+	require.NoError(t, a.Close(), "idempotent")
+	_, err = ListenUDP("not an address")
+	require.Error(t, err)
+}
