@@ -178,30 +178,9 @@ func (n *Node) Dial(ctx context.Context, peer stc.PublicKey, addr string) (*Sess
 
 // DialAddrPort is Dial with a resolved address.
 func (n *Node) DialAddrPort(ctx context.Context, peer stc.PublicKey, ep netip.AddrPort) (*Session, error) {
-	if peer.Equal(n.identity.Public) {
-		return nil, ErrSelf
-	}
-	if err := peer.Check(); err != nil {
-		return nil, fmt.Errorf("sttcore: dial: %w", err)
-	}
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return nil, ErrNodeClosed
-	}
-	s := n.sessions[peer]
-	created := false
-	if s == nil {
-		s = n.newSessionLocked(peer, ep, false)
-		created = true
-	}
-	s.dialed = true
-	n.mu.Unlock()
-	if !s.isEstablished() {
-		s.setEndpoint(ep)
-	}
-	if created {
-		s.wantHandshake()
+	s, created, err := n.open(peer, ep)
+	if err != nil {
+		return nil, err
 	}
 	select {
 	case <-s.established:
@@ -214,6 +193,45 @@ func (n *Node) DialAddrPort(ctx context.Context, peer stc.PublicKey, ep netip.Ad
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// Open returns the session with peer without waiting for its handshake:
+// the existing one, or a new one whose handshake starts at once. Datagrams
+// sent before it is established are staged (Config.DatagramQueue). ep is
+// where to send the first HELLO; for an existing session that is not yet
+// established it replaces the endpoint. Open is what a tunnel engine calls
+// for every packet to a peer without a live session.
+func (n *Node) Open(peer stc.PublicKey, ep netip.AddrPort) (*Session, error) {
+	s, _, err := n.open(peer, ep)
+	return s, err
+}
+
+func (n *Node) open(peer stc.PublicKey, ep netip.AddrPort) (s *Session, created bool, err error) {
+	if peer.Equal(n.identity.Public) {
+		return nil, false, ErrSelf
+	}
+	if err := peer.Check(); err != nil {
+		return nil, false, fmt.Errorf("sttcore: dial: %w", err)
+	}
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil, false, ErrNodeClosed
+	}
+	s = n.sessions[peer]
+	if s == nil {
+		s = n.newSessionLocked(peer, ep, false)
+		created = true
+	}
+	s.dialed = true
+	n.mu.Unlock()
+	if !s.isEstablished() && ep.IsValid() {
+		s.setEndpoint(ep)
+	}
+	if created {
+		s.wantHandshake()
+	}
+	return s, created, nil
 }
 
 // Accept returns the next session opened by a remote node, once its first

@@ -39,6 +39,7 @@ type Session struct {
 	sendCounter atomic.Uint64           // the next packet number
 
 	lastSent, lastRecv atomic.Int64 // unix nanoseconds
+	persistentKA       atomic.Int64 // nanoseconds; overrides Config.PersistentKeepalive when set
 	needKeepalive      atomic.Bool  // data received since we last sent
 	handshakeWanted    atomic.Bool
 	everEstablished    atomic.Bool
@@ -97,6 +98,33 @@ func (s *Session) RemoteAddr() netip.AddrPort { return *s.endpoint.Load() }
 
 // Context is done when the session ends; context.Cause tells why.
 func (s *Session) Context() context.Context { return s.ctx }
+
+// SetPersistentKeepalive sends a keepalive whenever the session has sent
+// nothing for d, to hold NAT mappings open; it overrides
+// Config.PersistentKeepalive for this session. Zero turns it off.
+func (s *Session) SetPersistentKeepalive(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	s.persistentKA.Store(int64(d) + 1) // +1: zero means "not set"
+	s.wake()
+}
+
+func (s *Session) persistentKeepalive() time.Duration {
+	if v := s.persistentKA.Load(); v != 0 {
+		return time.Duration(v - 1)
+	}
+	return s.node.cfg.PersistentKeepalive
+}
+
+// SetEndpoint sends the session's packets to ep from now on, until an
+// authenticated packet from elsewhere moves it again (roaming). A tunnel
+// engine calls it when a peer's configured host name resolves anew.
+func (s *Session) SetEndpoint(ep netip.AddrPort) {
+	if ep.IsValid() {
+		s.setEndpoint(netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port()))
+	}
+}
 
 // MaxDatagramSize returns the largest datagram SendDatagram accepts.
 func (s *Session) MaxDatagramSize() int { return MaxDatagramSize }

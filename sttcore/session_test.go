@@ -126,9 +126,10 @@ func TestKeepalives(t *testing.T) {
 		c.KeepaliveTimeout = 100 * time.Millisecond
 		c.IdleTimeout = -1
 	}
-	a := newNode(t, func(c *Config) { timers(c); c.PersistentKeepalive = 100 * time.Millisecond })
+	a := newNode(t, timers)
 	b := newNode(t, timers)
 	sa, sb := connect(t, a, b)
+	sa.SetPersistentKeepalive(100 * time.Millisecond)
 
 	// Persistent keepalive: a sends on its own while idle.
 	before := sb.Stats().PacketsReceived

@@ -100,8 +100,9 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 	if s.needKeepalive.Load() {
 		due = lastSent.Add(cfg.KeepaliveTimeout)
 	}
-	if cfg.PersistentKeepalive > 0 {
-		if p := lastSent.Add(cfg.PersistentKeepalive); due.IsZero() || p.Before(due) {
+	pka := s.persistentKeepalive()
+	if pka > 0 {
+		if p := lastSent.Add(pka); due.IsZero() || p.Before(due) {
 			due = p
 		}
 	}
@@ -111,8 +112,8 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 				_ = s.sendPlaintext(kp, nil, nil)
 			}
 			s.needKeepalive.Store(false)
-			if cfg.PersistentKeepalive > 0 {
-				at(now.Add(cfg.PersistentKeepalive))
+			if pka > 0 {
+				at(now.Add(pka))
 			}
 		} else {
 			at(due)
