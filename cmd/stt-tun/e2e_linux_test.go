@@ -68,6 +68,7 @@ type host struct {
 	peers     []*host
 	proc      *netnstest.Proc
 	keepalive string
+	metrics   string // metrics_address, if any
 }
 
 var seedText = func() string {
@@ -114,6 +115,9 @@ func (h *host) config(endpoint func(peer *host) string) string {
 	fmt.Fprintf(&b, "[interface]\nname = \"stt0\"\nprivate_key_file = \"private.key\"\nshared_seed_file = \"network.seed\"\n")
 	fmt.Fprintf(&b, "address = [\"%s/24\", \"%s/64\"]\nlisten_port = %d\nmtu = 1420\ncontrol_socket = %q\nlog_level = \"debug\"\n",
 		h.overlay, h.overlay6, h.port, h.socket())
+	if h.metrics != "" {
+		fmt.Fprintf(&b, "metrics_address = %q\n", h.metrics)
+	}
 	for _, p := range h.peers {
 		allowed := []string{fmt.Sprintf("%q", p.overlay.String()+"/32"), fmt.Sprintf("%q", p.overlay6.String()+"/128")}
 		for _, e := range p.extra {
@@ -458,4 +462,68 @@ func routesVia(t *testing.T, h *host, dev string) string {
 		return "" // no such device: no route through it either
 	}
 	return out
+}
+
+// Peers change while stt-tun runs: `stt-tun reload` adds one, SIGHUP removes it.
+func TestE2EReload(t *testing.T) {
+	a, b, c := newHost(t, "a", 1), newHost(t, "b", 2), newHost(t, "c", 3)
+	link(t, a, b, 1)
+	link(t, a, c, 2)
+	a.peers, b.peers, c.peers = []*host{b}, []*host{a}, []*host{a}
+	eps := func(h *host) func(p *host) string {
+		return func(p *host) string {
+			if h == c || p == c {
+				if h == c {
+					return "10.200.2.1:51820"
+				}
+				return "10.200.2.2:51820"
+			}
+			return direct(p)
+		}
+	}
+	a.up(eps(a))
+	b.up(eps(b))
+	c.up(eps(c))
+	a.waitConnected(1)
+	out, err := a.ping(c.overlay)
+	require.Error(t, err, "c is no peer of a yet: %s", out)
+
+	a.peers = []*host{b, c}
+	a.config(eps(a))
+	out = a.ns.Exec(t, binary, "reload", "--socket", a.socket())
+	require.Contains(t, out, "reloaded 2 peers")
+	a.waitConnected(2)
+	a.mustPing(c.overlay)
+	a.mustPing(b.overlay) // b's session was kept
+
+	a.peers = []*host{b}
+	a.config(eps(a))
+	require.NoError(t, syscall.Kill(a.proc.Pid(), syscall.SIGHUP))
+	a.waitStatus(func(st *statusReply) bool { return len(st.Status.Peers) == 1 }, "SIGHUP did not remove c")
+	out, err = a.ping(c.overlay)
+	require.Error(t, err, "c was removed: %s", out)
+	a.mustPing(b.overlay)
+}
+
+func TestE2EMetrics(t *testing.T) {
+	netnstest.RequireTool(t, "curl")
+	a, b := newHost(t, "a", 1), newHost(t, "b", 2)
+	link(t, a, b, 1)
+	a.peers, b.peers = []*host{b}, []*host{a}
+	a.metrics = "127.0.0.1:9586"
+	a.up(direct)
+	b.up(direct)
+	a.waitConnected(1)
+	a.mustPing(b.overlay)
+	out := a.ns.Exec(t, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9586/metrics")
+	pub := b.key.PublicKey()
+	labels := fmt.Sprintf(`{interface="stt0",peer="b",public_key="%s"}`, pub.String())
+	require.Contains(t, out, "stt_peer_connected"+labels+" 1")
+	require.Regexp(t, `stt_peer_sent_packets_total`+regexpQuote(labels)+` [1-9]`, out)
+	require.Regexp(t, `stt_peer_received_packets_total`+regexpQuote(labels)+` [1-9]`, out)
+}
+
+func regexpQuote(s string) string {
+	r := strings.NewReplacer(`{`, `\{`, `}`, `\}`, `+`, `\+`, `/`, `\/`, `.`, `\.`)
+	return r.Replace(s)
 }

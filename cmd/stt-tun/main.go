@@ -54,6 +54,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"genkey":  cmdGenkey,
 		"pubkey":  cmdPubkey,
 		"genseed": cmdGenseed,
+		"demo":    cmdDemo,
 		"version": cmdVersion,
 	}
 	switch args[0] {

@@ -110,6 +110,20 @@ func (d *daemon) run(ctx context.Context) error {
 	d.engine.Store(eng)
 	defer eng.Close() // closes the device: its routes and addresses go with it
 
+	if ic.MetricsAddress != "" {
+		mctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		collector := newStatusCollector(ic.Name, func() (overlay.Status, bool) {
+			if e := d.engine.Load(); e != nil {
+				return e.Status(), true
+			}
+			return overlay.Status{}, false
+		})
+		if err := serveMetrics(mctx, ic.MetricsAddress, collector, d.log); err != nil {
+			return err
+		}
+	}
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve() }()
 	if _, err := sddaemon.SdNotify(false, sddaemon.SdNotifyReady); err != nil {

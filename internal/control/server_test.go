@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -71,7 +72,8 @@ func TestRemoteErrors(t *testing.T) {
 		{"unknown argument", "status", map[string]string{"peers": "x"}, []string{"invalid arguments", `unknown field "peers"`}},
 		{"handler panic", "panic", nil, []string{`internal error: command "panic" failed`}},
 		{"result not encodable", "badresult", nil, []string{`encoding the result of "badresult"`}},
-		{"result too large", "huge", nil, []string{`the response to "huge" is 16777231 bytes, over the 16777216-byte limit`}},
+		{"result too large", "huge", nil, []string{fmt.Sprintf(`the response to "huge" is %d bytes, over the %d-byte limit`,
+			MaxResponseSize+len(`{"ok":true,"result":""}`), MaxResponseSize)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
