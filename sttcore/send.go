@@ -57,8 +57,9 @@ func (s *Session) sendOrStage(prefix, payload []byte, ip bool) error {
 	buf := make([]byte, len(payload))
 	copy(buf, payload)
 	s.mu.Lock()
-	if s.ctx.Err() != nil {
+	if s.closing {
 		s.mu.Unlock()
+		<-s.ctx.Done() // cancelled right after the cleanup that set closing
 		return closedError(context.Cause(s.ctx))
 	}
 	if len(s.staged) > 0 && s.stagedIP != ip {

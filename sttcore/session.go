@@ -53,6 +53,7 @@ type Session struct {
 	lastSentTS      tai64n.Timestamp
 	lastResend      time.Time // our last immediate resend after a CHALLENGE
 	staged          [][]byte  // datagrams waiting for keys
+	closing         bool      // terminate has begun
 	stagedIP        bool      // staged holds IP frames, not datagrams
 	dialed          bool      // guarded by node.mu
 	announced       bool      // guarded by node.mu
@@ -297,9 +298,11 @@ func (s *Session) wantHandshake() {
 // terminate ends the session with cause; the first cause wins.
 func (s *Session) terminate(cause error) {
 	s.once.Do(func() {
-		s.cancel(cause)
+		// Clean up first and cancel last: whoever sees the session end
+		// (ctx done) also sees it gone from the node and its indices freed.
 		s.node.removeSession(s)
 		s.mu.Lock()
+		s.closing = true
 		if s.hs != nil {
 			s.node.index.delete(s.hs.index)
 			s.hs = nil
@@ -315,6 +318,7 @@ func (s *Session) terminate(cause error) {
 		s.kps.previous, s.kps.next = nil, nil
 		s.kps.current.Store(nil)
 		s.kps.mu.Unlock()
+		s.cancel(cause)
 		s.node.log.Debug("session closed", "peer", s.remote.String(), "cause", cause)
 	})
 }

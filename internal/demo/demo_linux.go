@@ -221,7 +221,7 @@ func (d *demo) startEngines() error {
 }
 
 // teardown removes, in reverse order, whatever the demo created, and prints
-// what it removed. It is safe after a partial build.
+// what it removed. It is safe after a partial build, and idempotent.
 func (d *demo) teardown() error {
 	var errs []error
 	devices := 0
@@ -236,6 +236,7 @@ func (d *demo) teardown() error {
 		default:
 			continue
 		}
+		h.eng, h.dev = nil, nil
 		if err != nil {
 			errs = append(errs, fmt.Errorf("demo: host %s: stop engine and %s: %w", h.label, tunName, err))
 		} else {
@@ -263,11 +264,12 @@ func (d *demo) teardown() error {
 		h := d.hosts[i]
 		if h.nl != nil {
 			h.nl.Close()
+			h.nl = nil
 		}
 		if !h.ns.IsOpen() {
 			continue
 		}
-		h.ns.Close()
+		h.ns.Close() // sets h.ns to netns.None()
 		if err := deleteNamedNS(h.nsName); err != nil {
 			errs = append(errs, fmt.Errorf("demo: %w", err))
 			continue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -272,4 +273,46 @@ func TestReadZeros(t *testing.T) {
 			require.Equal(t, tt.want, n)
 		})
 	}
+}
+
+// TestStepsOnUnderlay runs the measuring steps over the bare veth (no
+// engines), including their early-return paths, which must leave no
+// goroutine or socket behind.
+func TestStepsOnUnderlay(t *testing.T) {
+	requireRootAndTUN(t)
+	before := kernelHandles(t)
+	d := newDemo(Options{Out: &bytes.Buffer{}, Logger: slog.New(slog.DiscardHandler)})
+	defer func() { require.NoError(t, d.teardown()) }()
+	require.NoError(t, d.build(t.Context()))
+	a, b := d.hosts[0], d.hosts[1]
+	dst := netip.AddrPortFrom(b.underlay.Addr(), tcpPort)
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	t.Run("ping", func(t *testing.T) {
+		r, err := ping(t.Context(), a.ns, b.underlay.Addr(), 2)
+		require.NoError(t, err)
+		require.Equal(t, 2, r.replies(), "%s", r)
+	})
+	t.Run("ping cancelled", func(t *testing.T) {
+		_, err := ping(cancelled, a.ns, b.underlay.Addr(), 2)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+	t.Run("tcp", func(t *testing.T) {
+		r, err := tcpPush(t.Context(), a.ns, b.ns, dst, 100*time.Millisecond)
+		require.NoError(t, err)
+		require.Positive(t, r.bytes)
+		require.GreaterOrEqual(t, r.elapsed, 100*time.Millisecond)
+	})
+	t.Run("tcp cancelled", func(t *testing.T) {
+		_, err := tcpPush(cancelled, a.ns, b.ns, dst, time.Hour)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+	t.Run("tcp listen fails", func(t *testing.T) {
+		wrong := netip.AddrPortFrom(netip.MustParseAddr("10.231.0.99"), tcpPort)
+		_, err := tcpPush(t.Context(), a.ns, b.ns, wrong, time.Hour)
+		require.ErrorContains(t, err, "listen on 10.231.0.99:5201 in b")
+	})
+	require.NoError(t, d.teardown())
+	require.Equal(t, before, kernelHandles(t), "sockets, TUN or namespace descriptors left open")
 }

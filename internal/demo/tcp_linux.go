@@ -49,6 +49,8 @@ func tcpPush(ctx context.Context, aNS, bNS netns.NsHandle, dst netip.AddrPort, d
 		end time.Time
 		err error
 	}
+	// recvCtx ends the receiver: with ctx, or when tcpPush returns early.
+	recvCtx, stopRecv := context.WithCancel(ctx)
 	recvc := make(chan received, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -57,7 +59,7 @@ func tcpPush(ctx context.Context, aNS, bNS netns.NsHandle, dst netip.AddrPort, d
 			return
 		}
 		defer c.Close()
-		stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(past) })
+		stop := context.AfterFunc(recvCtx, func() { _ = c.SetReadDeadline(past) })
 		defer stop()
 		n, err := readZeros(c)
 		recvc <- received{n, time.Now(), err}
@@ -65,12 +67,13 @@ func tcpPush(ctx context.Context, aNS, bNS netns.NsHandle, dst netip.AddrPort, d
 
 	var conn net.Conn
 	defer func() {
-		// Unblocks the receiver on every early return: Accept fails, or
-		// Read sees the connection end.
+		// Ends the receiver on every return: Accept fails, or its Read
+		// hits the deadline stopRecv sets.
 		ln.Close()
 		if conn != nil {
 			conn.Close()
 		}
+		stopRecv()
 		if recvc != nil {
 			<-recvc
 		}
