@@ -216,6 +216,7 @@ func (n *Node) handleHello(b []byte, src netip.AddrPort) {
 	if hello.Flags&handshake.FlagFresh != 0 && s.everEstablished.Load() {
 		s.peerRestarts++ // the peer lost its state; streams (when any) reset here
 	}
+	kp.respondedAt = now
 	s.installNext(kp)
 	if s.setEndpoint(src) && s.everEstablished.Load() {
 		s.counters.roams.Add(1)
@@ -425,6 +426,10 @@ func (s *Session) promote(kp *keypair) bool {
 	s.setCurrent(kp)
 	k.next = nil
 	k.mu.Unlock()
+	if !kp.respondedAt.IsZero() {
+		// RESPONSE out, the initiator's first packet back: one round trip.
+		s.counters.rtt.Store(int64(s.node.now().Sub(kp.respondedAt)))
+	}
 
 	s.mu.Lock()
 	staged, ip := s.staged, s.stagedIP

@@ -26,6 +26,10 @@ type keypair struct {
 
 	sent atomic.Uint64 // packets sealed with this keypair
 
+	// respondedAt is when the responder sent the RESPONSE that made this
+	// keypair; the initiator's first packet on it comes one round trip later.
+	respondedAt time.Time
+
 	replayMu sync.Mutex
 	replay   replay.Filter
 }

@@ -93,7 +93,8 @@ func TestTwoNodes(t *testing.T) {
 	require.Equal(t, stA.Suite, stB.Suite)
 	require.Equal(t, b.LocalAddr(), stA.Endpoint)
 	require.Equal(t, a.LocalAddr(), stB.Endpoint)
-	require.Positive(t, stA.RTT)
+	require.Positive(t, stA.RTT, "the initiator measures HELLO to RESPONSE")
+	require.Positive(t, stB.RTT, "the responder measures RESPONSE to the first packet")
 	// Every packet one side sent, the other received: datagrams, plus the
 	// initiator's confirming keepalive.
 	require.Equal(t, stA.PacketsSent, stB.PacketsReceived)
