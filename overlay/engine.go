@@ -95,7 +95,9 @@ func New(cfg Config) (*Engine, error) {
 	// Handshake with every peer we can reach at once, so the tunnel is up
 	// before the first packet needs it.
 	for _, p := range e.allPeers() {
-		e.connect(p)
+		if p.config().Endpoint != "" {
+			e.connect(p)
+		}
 	}
 	e.log.Info("engine started", "peers", len(cfg.Peers), "listen", node.LocalAddr().String())
 	return e, nil
@@ -218,7 +220,7 @@ func (e *Engine) SetPeers(cfgs []PeerConfig) error {
 	}
 	if e.node != nil {
 		for _, p := range next {
-			if old[p.key] == nil {
+			if old[p.key] == nil && p.config().Endpoint != "" {
 				e.connect(p)
 			}
 		}
@@ -231,10 +233,12 @@ func (e *Engine) connect(p *peer) *sttcore.Session {
 	if s := p.liveSession(); s != nil {
 		return s
 	}
+	// Without a known endpoint (a host name still resolving, or a peer that
+	// only calls in) the session is opened anyway: packets wait in its queue
+	// until the handshake can complete.
 	ep := p.currentEndpoint()
 	if !ep.IsValid() {
 		e.resolveAsync(p)
-		return nil
 	}
 	s, err := e.node.Open(p.key, ep)
 	if err != nil {

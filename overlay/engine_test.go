@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -200,4 +201,38 @@ func TestSetPeers(t *testing.T) {
 	require.Len(t, a.Status().Peers, 1)
 	b.ch.Outbound <- tuntest.Ping(a.addr, b.addr)
 	expectNone(t, a.ch.Inbound)
+}
+
+// An endpoint given as a host name is resolved, and the tunnel works.
+func TestHostNameEndpoint(t *testing.T) {
+	ports := freePorts(t, 2)
+	a := newHost(t, "10.77.0.1", ports[0])
+	b := newHost(t, "10.77.0.2", ports[1])
+	pc := b.peerConfig("b")
+	pc.Endpoint = fmt.Sprintf("localhost:%d", ports[1])
+	a.start(t, pc)
+	b.start(t, a.peerConfig("a"))
+	ping := tuntest.Ping(b.addr, a.addr)
+	a.ch.Outbound <- ping
+	require.Equal(t, ping, expectPacket(t, b.ch.Inbound))
+	st := a.Status().Peers[0]
+	require.Equal(t, pc.Endpoint, st.Configured)
+	require.Contains(t, []string{fmt.Sprintf("127.0.0.1:%d", ports[1]), fmt.Sprintf("[::1]:%d", ports[1])}, st.Endpoint)
+}
+
+// Packets for a peer without an endpoint wait in its session until the peer
+// calls in, and are then delivered.
+func TestPacketsWaitForPeerToCallIn(t *testing.T) {
+	ports := freePorts(t, 2)
+	a := newHost(t, "10.77.0.1", ports[0])
+	b := newHost(t, "10.77.0.2", ports[1])
+	pc := b.peerConfig("b")
+	pc.Endpoint = "" // a cannot reach b: b must call
+	a.start(t, pc)
+	ping := tuntest.Ping(b.addr, a.addr)
+	a.ch.Outbound <- ping
+	time.Sleep(100 * time.Millisecond) // b is not even running yet
+	b.start(t, a.peerConfig("a"))
+	require.Equal(t, ping, expectPacket(t, b.ch.Inbound))
+	require.Empty(t, a.Status().Peers[0].Drops)
 }

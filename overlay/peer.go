@@ -28,7 +28,7 @@ type peer struct {
 	rxPackets, rxBytes atomic.Uint64 // IP packets written to the device
 	dropSource         atomic.Uint64 // inner source outside the peer's prefixes
 	dropMalformed      atomic.Uint64 // not an IP packet, or its length is wrong
-	dropNoEndpoint     atomic.Uint64 // nowhere to send: no session and no endpoint
+	dropNoSession      atomic.Uint64 // no session could be opened (the node is closing)
 	dropSend           atomic.Uint64 // the session refused the packet
 }
 

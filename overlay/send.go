@@ -78,7 +78,7 @@ func (e *Engine) route(pkt []byte) {
 	for attempt := 0; attempt < 2; attempt++ {
 		s := e.connect(p)
 		if s == nil {
-			p.dropNoEndpoint.Add(1)
+			p.dropNoSession.Add(1)
 			return
 		}
 		err := s.SendIP(pkt)

@@ -85,7 +85,7 @@ func (e *Engine) Status() Status {
 		}
 		for k, v := range map[string]uint64{
 			"inner_source": p.dropSource.Load(), "malformed_ip": p.dropMalformed.Load(),
-			"no_endpoint": p.dropNoEndpoint.Load(), "send": p.dropSend.Load(),
+			"no_session": p.dropNoSession.Load(), "send": p.dropSend.Load(),
 		} {
 			if v != 0 {
 				ps.Drops[k] = v

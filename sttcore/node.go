@@ -199,7 +199,9 @@ func (n *Node) DialAddrPort(ctx context.Context, peer stc.PublicKey, ep netip.Ad
 // the existing one, or a new one whose handshake starts at once. Datagrams
 // sent before it is established are staged (Config.DatagramQueue). ep is
 // where to send the first HELLO; for an existing session that is not yet
-// established it replaces the endpoint. Open is what a tunnel engine calls
+// established it replaces the endpoint. ep may be the zero AddrPort when
+// the peer's address is not known yet: the session then waits for the peer
+// to call in, or for SetEndpoint. Open is what a tunnel engine calls
 // for every packet to a peer without a live session.
 func (n *Node) Open(peer stc.PublicKey, ep netip.AddrPort) (*Session, error) {
 	s, _, err := n.open(peer, ep)
@@ -358,7 +360,14 @@ func (n *Node) rememberHello(peer stc.PublicKey, ts tai64n.Timestamp) bool {
 	return true
 }
 
+// errNoEndpoint is returned when a session has nowhere to send yet: its
+// peer's address is unknown until the peer calls in.
+var errNoEndpoint = errors.New("sttcore: no endpoint known for the peer yet")
+
 func (n *Node) writeTo(b []byte, ep netip.AddrPort) error {
+	if !ep.IsValid() {
+		return errNoEndpoint
+	}
 	bufs := [1][]byte{b}
 	return n.conn.WriteBatch(bufs[:], ep)
 }
@@ -384,5 +393,3 @@ func resolve(ctx context.Context, addr string) (netip.AddrPort, error) {
 	}
 	return netip.AddrPortFrom(ips[0].Unmap(), uint16(p)), nil
 }
-
-var errStopped = errors.New("sttcore: stopped")

@@ -121,10 +121,26 @@ func (s *Session) persistentKeepalive() time.Duration {
 // SetEndpoint sends the session's packets to ep from now on, until an
 // authenticated packet from elsewhere moves it again (roaming). A tunnel
 // engine calls it when a peer's configured host name resolves anew.
+//
+// On a session that is not yet established, a new endpoint also sends a
+// fresh HELLO there at once, instead of waiting for the retry timer.
 func (s *Session) SetEndpoint(ep netip.AddrPort) {
-	if ep.IsValid() {
-		s.setEndpoint(netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port()))
+	if !ep.IsValid() {
+		return
 	}
+	if !s.setEndpoint(netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())) || s.everEstablished.Load() {
+		return
+	}
+	now := s.node.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hs == nil || s.closing {
+		s.handshakeWanted.Store(true)
+		s.wake()
+		return
+	}
+	s.sendHelloLocked(now)
+	s.hsNextRetry = now.Add(s.retryInterval())
 }
 
 // MaxDatagramSize returns the largest datagram SendDatagram accepts.

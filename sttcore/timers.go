@@ -64,7 +64,9 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 	// Handshakes: start one that is wanted, retry or give up one in flight.
 	// While one is in flight the wanted flag stays set, so that the data path
 	// does not wake this goroutine for every packet; handleResponse wakes it.
-	if s.hs == nil && s.handshakeWanted.Swap(false) && s.needsHandshake(now) {
+	// Without an endpoint there is nowhere to send a HELLO: the request
+	// stays until SetEndpoint gives one or the peer calls in.
+	if s.hs == nil && s.RemoteAddr().IsValid() && s.handshakeWanted.Swap(false) && s.needsHandshake(now) {
 		s.hsStarted, s.hsAttempts = now, 0
 		s.sendHelloLocked(now)
 		s.hsNextRetry = now.Add(s.retryInterval())

@@ -527,3 +527,24 @@ func regexpQuote(s string) string {
 	r := strings.NewReplacer(`{`, `\{`, `}`, `\}`, `+`, `\+`, `/`, `\/`, `.`, `\.`)
 	return r.Replace(s)
 }
+
+// The README's first command, as a newcomer runs it.
+func TestE2EDemo(t *testing.T) {
+	netnstest.RequireRoot(t)
+	before, err := os.ReadDir("/run/netns")
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary, "demo", "--duration", "1s").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, want := range []string{"handshake:", "5/5 replies", "1/1 replies", "all bytes arrived", "no drops", "removed:"} {
+		require.Contains(t, string(out), want)
+	}
+	after, err := os.ReadDir("/run/netns")
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	for _, e := range after {
+		require.False(t, strings.HasPrefix(e.Name(), "stt-demo-"), "demo left namespace %s (before: %d entries)", e.Name(), len(before))
+	}
+}
