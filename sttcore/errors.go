@@ -26,6 +26,13 @@ var (
 	ErrAcceptBacklog = errors.New("sttcore: accept backlog full")
 )
 
+// Error codes of CLOSE frames that the stack itself sends.
+const (
+	// ErrCodeProtocolViolation: the peer broke the protocol (a flow-control
+	// or stream-limit violation, an invalid acknowledgement).
+	ErrCodeProtocolViolation wire.ErrorCode = 0x0a
+)
+
 // CloseError is the cause of a session that was closed by one side on
 // purpose. It wraps net.ErrClosed, so errors.Is(err, net.ErrClosed) holds
 // for every error a closed session returns.

@@ -214,7 +214,9 @@ func (n *Node) handleHello(b []byte, src netip.AddrPort) {
 	s.cookieGen.AddMACs(out[:])
 
 	if hello.Flags&handshake.FlagFresh != 0 && s.everEstablished.Load() {
-		s.peerRestarts++ // the peer lost its state; streams (when any) reset here
+		// The peer lost its state: its streams and packet numbers start anew.
+		s.peerRestarts++
+		s.streams.restart()
 	}
 	kp.respondedAt = now
 	s.installNext(kp)

@@ -127,12 +127,13 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 	if s.needKeepalive.CompareAndSwap(false, true) {
 		s.wake()
 	}
-	n.receiveFrames(s, plain)
+	n.receiveFrames(s, plain, counter, now)
 }
 
 // receiveFrames validates every frame of an authenticated plaintext and then
 // acts on them: a packet with one invalid frame takes no effect at all.
-func (n *Node) receiveFrames(s *Session, plain []byte) {
+func (n *Node) receiveFrames(s *Session, plain []byte, pn wire.PacketNumber, now time.Time) {
+	streamFrames, eliciting := false, false
 	for rest := plain; len(rest) > 0; {
 		c, f, err := n.parser.ParseNext(rest)
 		if err != nil {
@@ -143,17 +144,80 @@ func (n *Node) receiveFrames(s *Session, plain []byte) {
 			break
 		}
 		rest = rest[c:]
+		if isStreamLayer(f) {
+			streamFrames = true
+			if _, ack := f.(*wire.AckFrame); !ack {
+				eliciting = true
+			}
+		}
 	}
+	m := s.streams
+	if streamFrames {
+		m.mu.Lock()
+		m.inUse = true
+	} else if m.tracking() {
+		m.mu.Lock() // a datagram in a session that also carries streams: ACKs name it too
+	} else {
+		m = nil
+	}
+	if m != nil {
+		if m.rph.ReceivedPacket(pn, now, eliciting) {
+			m.mu.Unlock()
+			return // already seen (the replay window forgets nothing it saw, but a rekey can)
+		}
+	}
+	violation := error(nil)
 	for rest := plain; len(rest) > 0; {
 		c, f, _ := n.parser.ParseNext(rest)
 		if f == nil {
-			return
+			break
 		}
 		rest = rest[c:]
+		if isStreamLayer(f) {
+			if err := m.handleFrame(f, now); err != nil {
+				violation = err
+				break
+			}
+			continue
+		}
+		if m != nil {
+			// Datagrams, IP packets and application frames are handed over
+			// without the streams lock.
+			m.mu.Unlock()
+			ok := n.receiveFrame(s, f)
+			m.mu.Lock()
+			if !ok {
+				break
+			}
+			continue
+		}
 		if !n.receiveFrame(s, f) {
 			return
 		}
 	}
+	if m != nil {
+		m.mu.Unlock()
+		if eliciting || streamFrames {
+			s.wake() // an ACK, credit or data to send, or new timers
+		}
+	}
+	if violation != nil {
+		n.drop(DropFrames, s)
+		n.log.Warn("closing session: protocol violation", "peer", s.remote.String(), "err", violation)
+		_ = s.CloseWithError(ErrCodeProtocolViolation, "protocol violation")
+	}
+}
+
+// isStreamLayer reports whether f belongs to streams: reliable, acknowledged,
+// and applied under the session's streams lock.
+func isStreamLayer(f wire.Frame) bool {
+	switch f.(type) {
+	case *wire.StreamFrame, *wire.AckFrame, *wire.ResetStreamFrame, *wire.StopSendingFrame,
+		*wire.MaxDataFrame, *wire.MaxStreamDataFrame, *wire.MaxStreamsFrame,
+		*wire.DataBlockedFrame, *wire.StreamDataBlockedFrame, *wire.StreamsBlockedFrame, *wire.PingFrame:
+		return true
+	}
+	return false
 }
 
 // receiveFrame acts on one frame; it reports false when the session ended.
@@ -189,7 +253,5 @@ func (n *Node) receiveFrame(s *Session, f wire.Frame) bool {
 		s.terminate(&CloseError{Remote: true, Code: f.ErrorCode, Reason: f.Reason})
 		return false
 	}
-	// PING, ACK, stream and flow-control frames belong to streams, which
-	// this version of the engine does not open; they are valid and ignored.
 	return true
 }

@@ -15,7 +15,7 @@ func shortTimers(c *Config) {
 	c.RejectAfterTime = 1500 * time.Millisecond
 	c.RekeyTimeout = 200 * time.Millisecond
 	c.KeepaliveTimeout = 100 * time.Millisecond
-	c.RekeyAttemptTime = 1 * time.Second
+	c.RekeyAttemptTime = 10 * time.Second // a loaded machine may need a few tries
 	c.IdleTimeout = -1
 }
 

@@ -69,6 +69,7 @@ type Session struct {
 	once   sync.Once
 
 	counters sessionCounters
+	streams  *streams
 }
 
 func newSession(n *Node, peer stc.PublicKey, ep netip.AddrPort, byHello bool) *Session {
@@ -87,6 +88,7 @@ func newSession(n *Node, peer stc.PublicKey, ep netip.AddrPort, byHello bool) *S
 	s.lastRecv.Store(now.UnixNano())
 	s.lastSent.Store(now.UnixNano())
 	s.ctx, s.cancel = context.WithCancelCause(n.ctx)
+	s.streams = newStreams(s)
 	return s
 }
 
@@ -334,6 +336,7 @@ func (s *Session) terminate(cause error) {
 		s.kps.previous, s.kps.next = nil, nil
 		s.kps.current.Store(nil)
 		s.kps.mu.Unlock()
+		s.streams.fail(closedError(cause))
 		s.cancel(cause)
 		s.node.log.Debug("session closed", "peer", s.remote.String(), "cause", cause)
 	})

@@ -14,9 +14,13 @@ func (s *Session) run() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		next := s.onTimers(n.now())
+		now := n.now()
+		next := s.onTimers(now)
 		if s.ctx.Err() != nil {
 			return
+		}
+		if d := s.streamTimers(now); d < next {
+			next = d
 		}
 		timer.Reset(next)
 		select {
@@ -142,4 +146,29 @@ func (s *Session) needsHandshake(now time.Time) bool {
 		sent >= cfg.RekeyAfterMessages ||
 		(kp.isInitiator && age >= cfg.RekeyAfterTime) ||
 		(kp.isInitiator && age >= cfg.rekeyOnReceiveAge())
+}
+
+// streamTimers fires the streams' loss detection timer when due, sends what
+// the streams have to send, and returns the time until their next timer:
+// loss detection, the ACK alarm or the pacer.
+func (s *Session) streamTimers(now time.Time) time.Duration {
+	m := s.streams
+	if !m.tracking() {
+		return time.Hour
+	}
+	m.mu.Lock()
+	if t := m.sph.GetLossDetectionTimeout(); !t.IsZero() && !now.Before(t) {
+		m.sph.OnLossDetectionTimeout(now)
+	}
+	m.mu.Unlock()
+	pacing := s.sendStreams(now)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next := time.Hour
+	for _, t := range []time.Time{m.sph.GetLossDetectionTimeout(), m.rph.AckAlarm(), pacing} {
+		if !t.IsZero() {
+			next = min(next, max(t.Sub(now), time.Millisecond/4))
+		}
+	}
+	return next
 }

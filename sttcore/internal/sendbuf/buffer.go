@@ -40,6 +40,10 @@ func (b *Buffer) End() uint64 { return b.base + uint64(len(b.buf)-b.head) }
 // Len is the number of bytes held: written and not yet acknowledged.
 func (b *Buffer) Len() int { return len(b.buf) - b.head }
 
+// SentOffset is the offset below which every byte was sent at least once:
+// the flow-control position of the stream.
+func (b *Buffer) SentOffset() uint64 { return b.sent }
+
 // Unsent is the number of bytes written and never sent.
 func (b *Buffer) Unsent() uint64 { return b.End() - b.sent }
 

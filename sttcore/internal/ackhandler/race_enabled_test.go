@@ -1,0 +1,5 @@
+//go:build race
+
+package ackhandler
+
+const raceEnabled = true

@@ -1,0 +1,58 @@
+package congestion
+
+import (
+	"time"
+
+	"github.com/seigr/stt-tun/sttcore/wire"
+)
+
+// Specification constants (RFC 9002, RFC 9438), under the RFCs' names.
+const (
+	// TimerGranularity is kGranularity (RFC 9002 §6.1.2): the smallest
+	// timer period a sender relies on.
+	TimerGranularity = time.Millisecond
+	// DefaultInitialRTT is the RTT assumed before the first sample (RFC 9002
+	// §6.2.2 suggests 333 ms; STT peers have just completed a handshake, so
+	// a smaller value is used, as quic-go does). RTTStats.SetInitialRTT
+	// overrides it.
+	DefaultInitialRTT = 100 * time.Millisecond
+	// DefaultMaxAckDelay is the max_ack_delay of RFC 9000 §18.2 that STT
+	// peers use: how long a receiver may delay an ACK.
+	DefaultMaxAckDelay = 25 * time.Millisecond
+
+	// cubicC is C of RFC 9438 §4.1, in segments per second cubed.
+	cubicC = 0.4
+	// cubicBeta is β_cubic of RFC 9438 §4.1, the multiplicative decrease.
+	cubicBeta = 0.7
+	// cubicAlpha is α_cubic of RFC 9438 §4.3, 3(1−β)/(1+β): the additive
+	// increase per RTT of the Reno-friendly estimate W_est.
+	cubicAlpha = 3 * (1 - cubicBeta) / (1 + cubicBeta)
+)
+
+// Implementation constants.
+const (
+	// DefaultMaxDatagramSize is the maximum datagram size NewCubic assumes
+	// when given zero: the smallest UDP payload every QUIC path carries
+	// (RFC 9000 §14), a safe guess until the path's MTU is known.
+	DefaultMaxDatagramSize wire.ByteCount = 1200
+	// minimumWindowPackets is kMinimumWindow (RFC 9002 §7.2) in datagrams.
+	minimumWindowPackets = 2
+	// maxWindowPackets bounds the window, and with it how many packets a
+	// sender tracks (quic-go's MaxCongestionWindowPackets).
+	maxWindowPackets = 10000
+	// maxBurstPackets is the pacer's bucket size in datagrams; the bucket
+	// also holds at least what the pacing rate earns in minPacingDelay plus
+	// TimerGranularity, because timers cannot fire more finely.
+	maxBurstPackets = 10
+	// minPacingDelay is the shortest wait the pacer asks for: pacing more
+	// finely would cost a timer per packet. Packets then leave in small
+	// bursts of what the rate earns in this time.
+	minPacingDelay = time.Millisecond
+	// pacingGainNum/pacingGainDen is N of RFC 9002 §7.7: the pacer sends at
+	// N × cwnd / smoothed_rtt so that RTT variation does not leave the
+	// window unused.
+	pacingGainNum, pacingGainDen = 5, 4
+	// cwndLimitedSlackPackets: the window counts as fully used (growth is
+	// allowed) while fewer than this many datagrams of it are free.
+	cwndLimitedSlackPackets = 3
+)
