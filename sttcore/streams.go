@@ -42,21 +42,21 @@ type streams struct {
 
 	inUseFlag atomic.Bool // inUse, readable without mu
 
-	mu          sync.Mutex
-	byID        map[wire.StreamID]*Stream
-	localParity uint64 // 0: we open even IDs (our public key is the smaller)
-	opened      uint64 // streams we opened
-	peerGrant   uint64 // streams the peer lets us open
-	peerOpened  uint64 // highest peer stream index seen + 1
-	peerClosed  uint64 // peer streams finished in both directions
-	advertised  uint64 // MAX_STREAMS we granted
-	grantDue      bool
+	mu             sync.Mutex
+	byID           map[wire.StreamID]*Stream
+	localParity    uint64 // 0: we open even IDs (our public key is the smaller)
+	opened         uint64 // streams we opened
+	peerGrant      uint64 // streams the peer lets us open
+	peerOpened     uint64 // highest peer stream index seen + 1
+	peerClosed     uint64 // peer streams finished in both directions
+	advertised     uint64 // MAX_STREAMS we granted
+	grantDue       bool
 	connCreditDue  bool           // a MAX_DATA is due
 	lostConnCredit wire.ByteCount // a MAX_DATA that was lost, to send again
-	acceptQ     []*Stream
-	active      []*Stream // streams with something to send, round-robin
-	connFC      *flowcontrol.Connection
-	err         error // set when the session ends: every stream fails with it
+	acceptQ        []*Stream
+	active         []*Stream // streams with something to send, round-robin
+	connFC         *flowcontrol.Connection
+	err            error // set when the session ends: every stream fails with it
 
 	acceptNotify chan struct{}
 	openNotify   chan struct{}
