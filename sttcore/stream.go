@@ -26,10 +26,10 @@ type Stream struct {
 	m    *streams
 	id   wire.StreamID
 
-	readNotify  chan struct{} // one-slot: something changed for a reader
-	writeNotify chan struct{} // one-slot: something changed for a writer
 
 	// Guarded by m.mu.
+	readSig       signal // something changed for readers
+	writeSig      signal // something changed for writers
 	send          sendbuf.Buffer
 	fc            *flowcontrol.Stream
 	writeClosed   bool  // Close or CloseWrite: FIN queued
@@ -59,8 +59,6 @@ func newStream(s *Session, m *streams, id wire.StreamID) *Stream {
 		sess:        s,
 		m:           m,
 		id:          id,
-		readNotify:  make(chan struct{}, 1),
-		writeNotify: make(chan struct{}, 1),
 		fc:          flowcontrol.NewStream(m.connFC, m.cfg.streamWindow, m.cfg.maxStreamWindow, initialStreamCredit, m.rtt),
 	}
 }
@@ -68,15 +66,26 @@ func newStream(s *Session, m *streams, id wire.StreamID) *Stream {
 // StreamID returns the stream's ID (docs/protocol.md §7.5).
 func (st *Stream) StreamID() wire.StreamID { return st.id }
 
-func notify(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
+// signal wakes every goroutine waiting for a change: wait returns a channel
+// that fire closes. Both are called with the streams lock held.
+type signal struct{ ch chan struct{} }
+
+func (s *signal) wait() <-chan struct{} {
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+func (s *signal) fire() {
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
 	}
 }
 
 // wait blocks until ch fires, the deadline passes or the session ends.
-func (st *Stream) wait(ch chan struct{}, deadline time.Time) error {
+func (st *Stream) wait(ch <-chan struct{}, deadline time.Time) error {
 	var timeout <-chan time.Time
 	if !deadline.IsZero() {
 		d := time.Until(deadline)
@@ -131,12 +140,12 @@ func (st *Stream) Read(p []byte) (int, error) {
 			m.mu.Unlock()
 			return 0, io.EOF
 		}
-		deadline := st.readDeadline
+		deadline, ch := st.readDeadline, st.readSig.wait()
 		m.mu.Unlock()
 		if err := st.sess.ctx.Err(); err != nil {
 			return 0, closedError(context.Cause(st.sess.ctx))
 		}
-		if err := st.wait(st.readNotify, deadline); err != nil {
+		if err := st.wait(ch, deadline); err != nil {
 			return 0, err
 		}
 	}
@@ -170,12 +179,12 @@ func (st *Stream) Write(p []byte) (int, error) {
 			st.sess.wake()
 			continue
 		}
-		deadline := st.writeDeadline
+		deadline, ch := st.writeDeadline, st.writeSig.wait()
 		m.mu.Unlock()
 		if err := st.sess.ctx.Err(); err != nil {
 			return written, closedError(context.Cause(st.sess.ctx))
 		}
-		if err := st.wait(st.writeNotify, deadline); err != nil {
+		if err := st.wait(ch, deadline); err != nil {
 			return written, err
 		}
 	}
@@ -192,9 +201,9 @@ func (st *Stream) CloseWrite() error {
 		st.send.Close()
 		m.schedule(st)
 	}
+	st.writeSig.fire()
 	m.mu.Unlock()
 	st.sess.wake()
-	notify(st.writeNotify)
 	return nil
 }
 
@@ -213,9 +222,9 @@ func (st *Stream) Close() error {
 		}
 		m.recvFinished(st)
 	}
+	st.readSig.fire()
 	m.mu.Unlock()
 	st.sess.wake()
-	notify(st.readNotify)
 	return nil
 }
 
@@ -240,9 +249,9 @@ func (st *Stream) CancelRead(code wire.ErrorCode) {
 		m.schedule(st)
 		m.recvFinished(st)
 	}
+	st.readSig.fire()
 	m.mu.Unlock()
 	st.sess.wake()
-	notify(st.readNotify)
 }
 
 // SetDeadline sets the read and write deadlines.
@@ -256,8 +265,8 @@ func (st *Stream) SetDeadline(t time.Time) error {
 func (st *Stream) SetReadDeadline(t time.Time) error {
 	st.m.mu.Lock()
 	st.readDeadline = t
+	st.readSig.fire()
 	st.m.mu.Unlock()
-	notify(st.readNotify)
 	return nil
 }
 
@@ -265,8 +274,8 @@ func (st *Stream) SetReadDeadline(t time.Time) error {
 func (st *Stream) SetWriteDeadline(t time.Time) error {
 	st.m.mu.Lock()
 	st.writeDeadline = t
+	st.writeSig.fire()
 	st.m.mu.Unlock()
-	notify(st.writeNotify)
 	return nil
 }
 

@@ -72,7 +72,7 @@ func (h *streamHandler) OnAcked(f wire.Frame) {
 	switch f := f.(type) {
 	case *wire.StreamFrame:
 		st.send.OnAcked(uint64(f.Offset), len(f.Data), f.Fin)
-		notify(st.writeNotify)
+		st.writeSig.fire()
 		if st.send.Done() {
 			st.m.sendFinished(st)
 		}

@@ -72,21 +72,3 @@ func TestStreamBulk(t *testing.T) {
 	m.mu.Unlock()
 	t.Logf("receiver drops %v, node drops %v", sb.Stats().Drops.Map(), b.Stats().Drops.Map())
 }
-
-func TestStreamDebugStats(t *testing.T) {
-	a, b := newNode(t, nil), newNode(t, nil)
-	sa, sb := connect(t, a, b)
-	ctx := ctxT(t, 30*time.Second)
-	st, _ := sa.OpenStream(ctx)
-	data := make([]byte, 4<<20)
-	go func() { _, _ = st.Write(data); _ = st.CloseWrite() }()
-	peer, _ := sb.AcceptStream(ctx)
-	start := time.Now()
-	n, _ := io.Copy(io.Discard, peer)
-	m := sa.streams
-	m.mu.Lock()
-	t.Logf("%d bytes in %v; sender stats %+v cwnd %d srtt %v inflight %d", n, time.Since(start), m.sph.Stats(), m.cc.GetCongestionWindow(), m.rttStats.SmoothedRTT(), m.sph.BytesInFlight())
-	m.mu.Unlock()
-	t.Logf("a %+v", sa.Stats())
-	t.Logf("b %+v", sb.Stats())
-}

@@ -23,7 +23,6 @@ const (
 	defaultMaxConnWindow   = 15 << 20
 	defaultStreamSendBuf   = 6 << 20
 	defaultMaxStreams      = 1000
-	acceptBacklog          = 256
 )
 
 type streamConfig struct {
@@ -58,8 +57,8 @@ type streams struct {
 	connFC         *flowcontrol.Connection
 	err            error // set when the session ends: every stream fails with it
 
-	acceptNotify chan struct{}
-	openNotify   chan struct{}
+	acceptSig signal // guarded by mu
+	openSig   signal // guarded by mu
 
 	recovery // loss recovery, ACKs and congestion control (stream_send.go)
 }
@@ -75,8 +74,6 @@ func newStreams(s *Session) *streams {
 		byID:         make(map[wire.StreamID]*Stream),
 		peerGrant:    initialMaxStreams,
 		advertised:   initialMaxStreams,
-		acceptNotify: make(chan struct{}, 1),
-		openNotify:   make(chan struct{}, 1),
 	}
 	if !s.node.identity.Public.Less(s.remote) {
 		m.localParity = 1
@@ -97,12 +94,12 @@ func (m *streams) rtt() time.Duration { return m.rttStats.SmoothedRTT() }
 func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
 	m := s.streams
 	for {
-		st, err := m.open()
+		st, ch, err := m.open()
 		if err != ErrStreamLimit {
 			return st, err
 		}
 		select {
-		case <-m.openNotify:
+		case <-ch:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-s.ctx.Done():
@@ -112,16 +109,21 @@ func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
 }
 
 // OpenStreamNow opens a new stream, or fails with ErrStreamLimit at once.
-func (s *Session) OpenStreamNow() (*Stream, error) { return s.streams.open() }
+func (s *Session) OpenStreamNow() (*Stream, error) {
+	st, _, err := s.streams.open()
+	return st, err
+}
 
-func (m *streams) open() (*Stream, error) {
+// open opens a stream, or returns ErrStreamLimit and a channel closed when
+// the limit may have changed.
+func (m *streams) open() (*Stream, <-chan struct{}, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
-		return nil, m.err
+		return nil, nil, m.err
 	}
 	if m.opened >= m.peerGrant {
-		return nil, ErrStreamLimit
+		return nil, m.openSig.wait(), ErrStreamLimit
 	}
 	id := wire.StreamID(m.opened<<1 | m.localParity)
 	m.opened++
@@ -129,7 +131,7 @@ func (m *streams) open() (*Stream, error) {
 	m.inUseFlag.Store(true)
 	st := newStream(m.sess, m, id)
 	m.byID[id] = st
-	return st, nil
+	return st, nil, nil
 }
 
 // AcceptStream returns the next stream the peer opened.
@@ -143,13 +145,13 @@ func (s *Session) AcceptStream(ctx context.Context) (*Stream, error) {
 			m.mu.Unlock()
 			return st, nil
 		}
-		err := m.err
+		err, ch := m.err, m.acceptSig.wait()
 		m.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
 		select {
-		case <-m.acceptNotify:
+		case <-ch:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-s.ctx.Done():
@@ -183,13 +185,10 @@ func (m *streams) streamFor(id wire.StreamID) (*Stream, error) {
 		sid := wire.StreamID(i<<1 | (m.localParity ^ 1))
 		st := newStream(m.sess, m, sid)
 		m.byID[sid] = st
-		if len(m.acceptQ) >= acceptBacklog {
-			return nil, fmt.Errorf("more than %d streams wait for AcceptStream", acceptBacklog)
-		}
-		m.acceptQ = append(m.acceptQ, st)
+		m.acceptQ = append(m.acceptQ, st) // bounded by the stream limit we advertised
 	}
 	m.peerOpened = index + 1
-	notify(m.acceptNotify)
+	m.acceptSig.fire()
 	return m.byID[id], nil
 }
 
@@ -226,7 +225,7 @@ func (m *streams) resetSend(st *Stream, code wire.ErrorCode, remote bool) {
 	st.writeErr = &StreamError{StreamID: st.id, ErrorCode: code, Remote: remote}
 	st.resetCode, st.resetPending = code, true
 	m.schedule(st)
-	notify(st.writeNotify)
+	st.writeSig.fire()
 }
 
 // recvFinished marks st's receiving side as done and forgets the stream
@@ -278,12 +277,12 @@ func (m *streams) fail(err error) {
 		if st.writeErr == nil {
 			st.writeErr = err
 		}
-		notify(st.readNotify)
-		notify(st.writeNotify)
+		st.readSig.fire()
+		st.writeSig.fire()
 	}
+	m.acceptSig.fire()
+	m.openSig.fire()
 	m.mu.Unlock()
-	notify(m.acceptNotify)
-	notify(m.openNotify)
 }
 
 // handleStreamFrame applies a STREAM frame. The caller holds m.mu.
@@ -302,7 +301,7 @@ func (m *streams) handleStreamFrame(f *wire.StreamFrame, now time.Time) error {
 	if err := st.recv.Push(uint64(f.Offset), f.Data, f.Fin); err != nil {
 		return fmt.Errorf("stream %d: %w", st.id, err)
 	}
-	notify(st.readNotify)
+	st.readSig.fire()
 	return nil
 }
 
@@ -318,7 +317,7 @@ func (m *streams) handleResetStream(f *wire.ResetStreamFrame, now time.Time) err
 	if st.readErr == nil {
 		st.readErr = &StreamError{StreamID: st.id, ErrorCode: f.ErrorCode, Remote: true}
 	}
-	notify(st.readNotify)
+	st.readSig.fire()
 	m.recvFinished(st)
 	return nil
 }
@@ -347,7 +346,7 @@ func (m *streams) handleMaxStreamData(f *wire.MaxStreamDataFrame) error {
 func (m *streams) handleMaxStreams(f *wire.MaxStreamsFrame) {
 	if f.Maximum > m.peerGrant {
 		m.peerGrant = f.Maximum
-		notify(m.openNotify)
+		m.openSig.fire()
 	}
 }
 
@@ -402,8 +401,8 @@ func (m *streams) restart() {
 			st.writeErr = ErrPeerRestarted
 		}
 		st.removed = true
-		notify(st.readNotify)
-		notify(st.writeNotify)
+		st.readSig.fire()
+		st.writeSig.fire()
 	}
 	m.byID = make(map[wire.StreamID]*Stream)
 	m.opened, m.peerOpened, m.peerClosed = 0, 0, 0

@@ -49,9 +49,9 @@ func (p *senderPipe) step() error {
 	if p.pn <= p.inFlight {
 		return nil
 	}
-	// Acknowledge [pn−inFlight−64, pn−inFlight] minus the lost packets.
+	// Acknowledge [pn−inFlight−8, pn−inFlight] minus the lost packets.
 	largest := p.pn - 1 - p.inFlight
-	smallest := largest - min(largest, 64)
+	smallest := largest - min(largest, 8)
 	p.ack.AckRanges = p.ack.AckRanges[:0]
 	inRange := false
 	var top wire.PacketNumber

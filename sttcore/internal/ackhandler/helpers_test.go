@@ -70,11 +70,11 @@ func (r *recorder) requireEachOnce(t *testing.T, pns ...wire.PacketNumber) {
 
 // ccEvent is a call to fakeController.
 type ccEvent struct {
-	kind          string // "sent", "acked", "lost", "rto", "persistent"
-	pn            wire.PacketNumber
-	bytes         wire.ByteCount
-	inFlight      wire.ByteCount // bytesInFlight or priorInFlight
-	retransmittab bool
+	kind            string // "sent", "acked", "lost", "rto", "persistent"
+	pn              wire.PacketNumber
+	bytes           wire.ByteCount
+	inFlight        wire.ByteCount // bytesInFlight or priorInFlight
+	retransmittable bool
 }
 
 // fakeController is a congestion.Controller that records what it is told
@@ -94,7 +94,7 @@ func newFakeController() *fakeController {
 }
 
 func (c *fakeController) OnPacketSent(_ time.Time, bif wire.ByteCount, pn wire.PacketNumber, bytes wire.ByteCount, r bool) {
-	c.events = append(c.events, ccEvent{kind: "sent", pn: pn, bytes: bytes, inFlight: bif, retransmittab: r})
+	c.events = append(c.events, ccEvent{kind: "sent", pn: pn, bytes: bytes, inFlight: bif, retransmittable: r})
 }
 func (c *fakeController) CanSend(wire.ByteCount) bool { return c.canSend }
 func (c *fakeController) OnPacketAcked(pn wire.PacketNumber, acked, prior wire.ByteCount, _ time.Time) {
@@ -104,7 +104,7 @@ func (c *fakeController) OnCongestionEvent(pn wire.PacketNumber, lost, prior wir
 	c.events = append(c.events, ccEvent{kind: "lost", pn: pn, bytes: lost, inFlight: prior})
 }
 func (c *fakeController) OnRetransmissionTimeout(r bool) {
-	c.events = append(c.events, ccEvent{kind: "rto", retransmittab: r})
+	c.events = append(c.events, ccEvent{kind: "rto", retransmittable: r})
 }
 func (c *fakeController) OnPersistentCongestion() {
 	c.events = append(c.events, ccEvent{kind: "persistent"})

@@ -2,6 +2,7 @@ package ackhandler
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/seigr/stt-tun/sttcore/internal/congestion"
@@ -134,8 +135,9 @@ func (h *SentPacketHandler) SentUntracked(pn wire.PacketNumber) {
 // ReceivedAck processes an ACK frame received at now (RFC 9002 §A.7): it
 // takes an RTT sample, declares lost what the ACK shows to be lost, tells
 // the frames of newly acknowledged packets and the congestion controller,
-// and rearms the loss detection timer. An ACK that acknowledges nothing new
-// and does not raise the largest acknowledged packet number changes nothing.
+// resets the PTO backoff and the probes asked for, and rearms the loss
+// detection timer. An ACK that acknowledges nothing new and does not raise
+// the largest acknowledged packet number changes nothing.
 //
 // The RTT sample is the time since the largest newly acknowledged tracked
 // packet was sent, if that packet is ack-eliciting and above the packet of
@@ -206,7 +208,7 @@ func (h *SentPacketHandler) ReceivedAck(ack *wire.AckFrame, now time.Time) error
 				f.Handler.OnAcked(f.Frame)
 			}
 		}
-		p.release()
+		h.hist.at(j).release() // not p: a misbehaving handler may have grown the ring
 		h.stats.PacketsAcked++
 	}
 	h.acked = h.acked[:0]
@@ -308,7 +310,7 @@ func (h *SentPacketHandler) detectLostPackets(now time.Time, priorInFlight wire.
 			}
 			continue
 		}
-		h.declareLost(p, priorInFlight)
+		h.declareLost(j, priorInFlight)
 		extendRun(p, true)
 	}
 	if persistent {
@@ -318,8 +320,10 @@ func (h *SentPacketHandler) detectLostPackets(now time.Time, priorInFlight wire.
 	}
 }
 
-// declareLost resolves p as lost and tells its frames and the controller.
-func (h *SentPacketHandler) declareLost(p *sentPacket, priorInFlight wire.ByteCount) {
+// declareLost resolves the packet in slot j as lost and tells its frames and
+// the controller.
+func (h *SentPacketHandler) declareLost(j int, priorInFlight wire.ByteCount) {
+	p := h.hist.at(j)
 	h.hist.resolve(p, stateLost)
 	h.stats.PacketsLost++
 	if p.ackEliciting {
@@ -332,15 +336,15 @@ func (h *SentPacketHandler) declareLost(p *sentPacket, priorInFlight wire.ByteCo
 			f.Handler.OnLost(f.Frame)
 		}
 	}
-	p.release()
+	h.hist.at(j).release()
 }
 
 // persistentCongestionDuration is (smoothed_rtt + max(4 rttvar,
 // kGranularity) + max_ack_delay) × kPersistentCongestionThreshold.
 func (h *SentPacketHandler) persistentCongestionDuration() time.Duration {
 	pto := h.rtt.PTO(true)
-	if pto > maxPTODuration {
-		return pto
+	if pto > math.MaxInt64/persistentCongestionThreshold {
+		return math.MaxInt64
 	}
 	return pto * persistentCongestionThreshold
 }

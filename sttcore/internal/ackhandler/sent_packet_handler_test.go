@@ -365,13 +365,13 @@ func TestCongestionControllerNotified(t *testing.T) {
 	h.SentPacket(t0, 5, 30, false, nil)  // an ACK only: not tracked
 	h.SentPacket(t0, 6, 1000, true, rec.frames(6))
 	require.Equal(t, []ccEvent{
-		{kind: "sent", pn: 0, bytes: 1000, inFlight: 1000, retransmittab: true},
+		{kind: "sent", pn: 0, bytes: 1000, inFlight: 1000, retransmittable: true},
 		{kind: "sent", pn: 1, bytes: 50, inFlight: 1000},
-		{kind: "sent", pn: 2, bytes: 1000, inFlight: 2000, retransmittab: true},
-		{kind: "sent", pn: 3, bytes: 1000, inFlight: 3000, retransmittab: true},
-		{kind: "sent", pn: 4, bytes: 1000, inFlight: 4000, retransmittab: true},
+		{kind: "sent", pn: 2, bytes: 1000, inFlight: 2000, retransmittable: true},
+		{kind: "sent", pn: 3, bytes: 1000, inFlight: 3000, retransmittable: true},
+		{kind: "sent", pn: 4, bytes: 1000, inFlight: 4000, retransmittable: true},
 		{kind: "sent", pn: 5, bytes: 30, inFlight: 4000},
-		{kind: "sent", pn: 6, bytes: 1000, inFlight: 5000, retransmittab: true},
+		{kind: "sent", pn: 6, bytes: 1000, inFlight: 5000, retransmittable: true},
 	}, cc.events)
 	cc.events = nil
 
