@@ -26,7 +26,6 @@ type Stream struct {
 	m    *streams
 	id   wire.StreamID
 
-
 	// Guarded by m.mu.
 	readSig       signal // something changed for readers
 	writeSig      signal // something changed for writers
@@ -56,10 +55,10 @@ type Stream struct {
 
 func newStream(s *Session, m *streams, id wire.StreamID) *Stream {
 	return &Stream{
-		sess:        s,
-		m:           m,
-		id:          id,
-		fc:          flowcontrol.NewStream(m.connFC, m.cfg.streamWindow, m.cfg.maxStreamWindow, initialStreamCredit, m.rtt),
+		sess: s,
+		m:    m,
+		id:   id,
+		fc:   flowcontrol.NewStream(m.connFC, m.cfg.streamWindow, m.cfg.maxStreamWindow, initialStreamCredit, m.rtt),
 	}
 }
 

@@ -71,9 +71,9 @@ func newStreams(s *Session) *streams {
 			connWindow: initialConnCredit, maxConnWindow: defaultMaxConnWindow,
 			sendBuffer: defaultStreamSendBuf, maxStreams: defaultMaxStreams,
 		},
-		byID:         make(map[wire.StreamID]*Stream),
-		peerGrant:    initialMaxStreams,
-		advertised:   initialMaxStreams,
+		byID:       make(map[wire.StreamID]*Stream),
+		peerGrant:  initialMaxStreams,
+		advertised: initialMaxStreams,
 	}
 	if !s.node.identity.Public.Less(s.remote) {
 		m.localParity = 1
