@@ -83,6 +83,8 @@ func (s *signal) fire() {
 	}
 }
 
+func expired(deadline time.Time) bool { return !deadline.IsZero() && !time.Now().Before(deadline) }
+
 // wait blocks until ch fires, the deadline passes or the session ends.
 func (st *Stream) wait(ch <-chan struct{}, deadline time.Time) error {
 	var timeout <-chan time.Time
@@ -115,6 +117,10 @@ func (st *Stream) Read(p []byte) (int, error) {
 			err := st.readErr
 			m.mu.Unlock()
 			return 0, err
+		}
+		if expired(st.readDeadline) {
+			m.mu.Unlock()
+			return 0, deadlineError{} // net.Conn: a passed deadline fails even a read that would not block
 		}
 		if len(st.pending) == 0 {
 			st.pending = st.recv.Pop()
@@ -166,6 +172,9 @@ func (st *Stream) Write(p []byte) (int, error) {
 		case st.writeClosed:
 			m.mu.Unlock()
 			return written, errWriteClosed
+		case expired(st.writeDeadline):
+			m.mu.Unlock()
+			return written, deadlineError{}
 		}
 		if space := m.cfg.sendBuffer - st.send.Len(); space > 0 {
 			n := min(space, len(p))
