@@ -272,6 +272,17 @@ func (s *Session) Stats() Stats {
 	if ki := s.keyInfo.Load(); ki != nil {
 		st.Suite, st.LastHandshake, st.KeyEpoch = ki.suite, ki.created, ki.epoch
 	}
+	m := s.streams
+	m.mu.Lock()
+	st.StreamsOpen = len(m.byID)
+	st.StreamsOpened, st.StreamsAccepted = m.opened, m.peerOpened
+	rs := m.sph.Stats()
+	st.StreamPacketsLost, st.ProbeTimeouts = rs.PacketsLost, rs.PTOs
+	st.CongestionWindow = uint64(m.cc.GetCongestionWindow())
+	if m.rttStats.HasMeasurement() {
+		st.SmoothedRTT = m.rttStats.SmoothedRTT()
+	}
+	m.mu.Unlock()
 	return st
 }
 

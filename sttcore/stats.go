@@ -114,6 +114,16 @@ type Stats struct {
 	// probe; zero before the first.
 	RTT   time.Duration
 	Drops Drops
+
+	// Streams.
+	StreamsOpen     int    // streams not yet finished in both directions
+	StreamsOpened   uint64 // streams this side opened
+	StreamsAccepted uint64 // streams the peer opened
+	// Loss recovery and congestion control of the stream traffic.
+	StreamPacketsLost uint64        // packets declared lost (their frames sent again)
+	ProbeTimeouts     uint64        // probe timeouts that fired
+	CongestionWindow  uint64        // bytes
+	SmoothedRTT       time.Duration // from acknowledgements; zero before the first
 }
 
 // HandshakeAge is how long ago the current keypair was made, at now.

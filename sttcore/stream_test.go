@@ -35,6 +35,14 @@ func TestStreamEcho(t *testing.T) {
 	back, err := io.ReadAll(st)
 	require.NoError(t, err)
 	require.Equal(t, "and back", string(back))
+
+	require.Equal(t, uint64(1), sa.Stats().StreamsOpened)
+	require.Equal(t, uint64(1), sb.Stats().StreamsAccepted)
+	require.Positive(t, sa.Stats().CongestionWindow)
+	require.Equal(t, StreamStats{ID: st.StreamID(), BytesWritten: 13, BytesRead: 8}, st.Stats())
+	require.NoError(t, st.Close())
+	require.Eventually(t, func() bool { return sa.Stats().StreamsOpen == 0 && sb.Stats().StreamsOpen == 0 },
+		5*time.Second, 10*time.Millisecond, "finished streams are forgotten on both sides")
 }
 
 func TestStreamBulk(t *testing.T) {
