@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# stt-tun in ../shared/bench/netbench.sh, through its `stt` hook:
+#
+#   go build -o /tmp/stt-tun ./cmd/stt-tun
+#   sudo STT_BIN=/tmp/stt-tun STT_SETUP="$PWD/scripts/netbench-hook.sh setup" \
+#        STT_CMD="$PWD/scripts/netbench-hook.sh run" \
+#        ../shared/bench/netbench.sh -r 3 wireguard-go stt
+#
+# setup makes a key per side and a shared seed in $STT_WORKDIR; run writes
+# the side's configuration and execs `stt-tun up` in the foreground, as
+# netbench wants (it stops it with SIGTERM).
+set -euo pipefail
+BIN=${STT_BIN:-stt-tun}
+case ${1:-} in
+setup)
+    umask 077
+    for s in A B; do "$BIN" genkey >"$STT_WORKDIR/$s.key"; done
+    "$BIN" genseed >"$STT_WORKDIR/network.seed" ;;
+run)
+    peer=A; [[ $STT_SIDE == A ]] && peer=B
+    umask 077
+    conf=$STT_WORKDIR/$STT_SIDE.toml
+    cat >"$conf" <<TOML
+[interface]
+name = "$STT_IF"
+private_key_file = "$STT_WORKDIR/$STT_SIDE.key"
+shared_seed_file = "$STT_WORKDIR/network.seed"
+address = ["$STT_LOCAL_OVERLAY/$STT_OVERLAY_PREFIX"]
+listen_port = $STT_PORT
+mtu = $STT_MTU
+control_socket = "$STT_WORKDIR/$STT_SIDE.sock"
+log_level = "warn"
+
+[[peer]]
+name = "$peer"
+public_key = "$("$BIN" pubkey <"$STT_WORKDIR/$peer.key")"
+endpoint = "$STT_PEER_UNDERLAY:$STT_PORT"
+allowed_ips = ["$STT_PEER_OVERLAY/32"]
+TOML
+    exec "$BIN" up --config "$conf" ;;
+*) echo "usage: $0 setup|run" >&2; exit 2 ;;
+esac
