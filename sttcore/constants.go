@@ -27,6 +27,10 @@ const (
 
 // Implementation constants.
 const (
+	// maxSessionPackets bounds the packet counter of a session, which is the
+	// AEAD nonce and never restarts: a session that reaches it ends, so that
+	// no counter is ever used twice (2^64 − 2^13, as RejectAfterMessages).
+	maxSessionPackets = 1<<64 - 1<<13 - 1
 	// maxRekeyBackoff caps the doubling of the handshake retry interval.
 	maxRekeyBackoff = 4
 	// helloMinInterval: HELLOs from one peer closer together than this are

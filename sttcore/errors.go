@@ -21,6 +21,9 @@ var (
 	ErrDatagramTooLarge = errors.New("sttcore: datagram too large")
 	// ErrSelf is returned by Dial with the node's own public key.
 	ErrSelf = errors.New("sttcore: cannot dial own public key")
+	// ErrCounterExhausted is the cause of a session that sent 2^64 − 2^13
+	// packets: its packet counter, the AEAD nonce, may not wrap.
+	ErrCounterExhausted = errors.New("sttcore: session packet counter exhausted")
 	// ErrAcceptBacklog is logged when a new session is refused because the
 	// Accept backlog is full.
 	ErrAcceptBacklog = errors.New("sttcore: accept backlog full")

@@ -162,32 +162,42 @@ func (n *Node) handleHello(b []byte, src netip.AddrPort) {
 		return
 	}
 	s := n.sessions[peer]
-	if s == nil {
-		switch {
-		case n.cfg.AcceptPeer != nil && !n.cfg.AcceptPeer(peer):
-			n.mu.Unlock()
-			n.drop(DropUnknownPeer, nil)
-			return
-		case n.pending >= n.cfg.MaxPendingSessions:
-			n.mu.Unlock()
-			n.drop(DropQueueFull, nil)
-			return
-		}
-	}
+	full := s == nil && n.pending >= n.cfg.MaxPendingSessions
 	n.mu.Unlock()
+	// AcceptPeer runs without the node's lock: it may call the node.
+	if s == nil && n.cfg.AcceptPeer != nil && !n.cfg.AcceptPeer(peer) {
+		n.drop(DropUnknownPeer, nil)
+		return
+	}
+	if full {
+		n.drop(DropQueueFull, nil)
+		return
+	}
 	if !n.rememberHello(peer, hello.Timestamp) {
 		n.drop(DropHelloReplay, s)
 		return
 	}
-	if s == nil {
-		n.mu.Lock()
-		if s = n.sessions[peer]; s == nil {
-			s = n.newSessionLocked(peer, src, true)
+	for {
+		if s == nil {
+			n.mu.Lock()
+			if n.closed {
+				n.mu.Unlock()
+				return
+			}
+			if s = n.sessions[peer]; s == nil {
+				s = n.newSessionLocked(peer, src, true)
+			}
+			n.mu.Unlock()
 		}
-		n.mu.Unlock()
+		s.mu.Lock()
+		if !s.closing {
+			break
+		}
+		// Closed since we looked it up: keys must not go into a dead
+		// session. The HELLO begins a new one.
+		s.mu.Unlock()
+		s = nil
 	}
-
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.lastHelloAt.IsZero() && now.Sub(s.lastHelloAt) < helloMinInterval {
 		n.drop(DropHelloFlood, s)
@@ -220,8 +230,12 @@ func (n *Node) handleHello(b []byte, src netip.AddrPort) {
 	}
 	kp.respondedAt = now
 	s.installNext(kp)
-	if s.setEndpoint(src) && s.everEstablished.Load() {
-		s.counters.roams.Add(1)
+	// The RESPONSE goes to the HELLO's source, but the session's endpoint
+	// moves only with the packet that confirms the new keys (receiveData):
+	// a HELLO can be a replay (after a restart the timestamp check has no
+	// history), and must not redirect an existing session.
+	if !s.RemoteAddr().IsValid() {
+		s.setEndpoint(src)
 	}
 	s.counters.handshakes.Add(1)
 	n.stats.handshakes.Add(1)
@@ -333,17 +347,7 @@ func (s *Session) sendHelloLocked(now time.Time) {
 
 	// TAI64N timestamps must grow from one HELLO to the next, even two
 	// within the whitening granularity.
-	ts := tai64n.Stamp(now)
-	if !ts.After(s.lastSentTS) {
-		ts = s.lastSentTS
-		for i := len(ts) - 1; i >= 0; i-- {
-			ts[i]++
-			if ts[i] != 0 {
-				break
-			}
-		}
-	}
-	s.lastSentTS = ts
+	ts := n.nextHelloTimestamp(now)
 	var flags uint8
 	if !s.everEstablished.Load() && !s.byHello {
 		flags = handshake.FlagFresh
@@ -361,6 +365,26 @@ func (s *Session) sendHelloLocked(now time.Time) {
 	if err := n.writeTo(out[:], s.RemoteAddr()); err != nil {
 		n.log.Debug("sending hello", "peer", s.remote.String(), "err", err)
 	}
+}
+
+// nextHelloTimestamp returns a TAI64N timestamp newer than every one this
+// node sent before (docs/protocol.md §4.2), even two within the whitening
+// granularity or across sessions with the same peer.
+func (n *Node) nextHelloTimestamp(now time.Time) tai64n.Timestamp {
+	n.tsMu.Lock()
+	defer n.tsMu.Unlock()
+	ts := tai64n.Stamp(now)
+	if !ts.After(n.lastSent) {
+		ts = n.lastSent
+		for i := len(ts) - 1; i >= 0; i-- {
+			ts[i]++
+			if ts[i] != 0 {
+				break
+			}
+		}
+	}
+	n.lastSent = ts
+	return ts
 }
 
 // retryInterval is the wait before the next HELLO of an attempt: RekeyTimeout
@@ -417,7 +441,7 @@ func (s *Session) installNext(kp *keypair) {
 func (s *Session) promote(kp *keypair) bool {
 	k := &s.kps
 	k.mu.Lock()
-	if k.next != kp {
+	if k.next != kp || s.ctx.Err() != nil {
 		k.mu.Unlock()
 		return false
 	}

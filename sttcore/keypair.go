@@ -24,7 +24,8 @@ type keypair struct {
 	epoch       uint64     // 1 for a session's first keypair, then counting
 	session     *Session
 
-	sent atomic.Uint64 // packets sealed with this keypair
+	sent     atomic.Uint64 // packets sealed with this keypair
+	received atomic.Uint64 // packets opened with this keypair
 
 	// respondedAt is when the responder sent the RESPONSE that made this
 	// keypair; the initiator's first packet on it comes one round trip later.

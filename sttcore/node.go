@@ -21,7 +21,9 @@ import (
 
 // FrameHandler handles an application frame (types 0x80–0xff) received on a
 // session. data is valid only during the call. Handlers run on the node's
-// receive goroutine: a handler that blocks stalls every session of the node.
+// receive goroutine: a handler that blocks stalls every session of the node,
+// and one that calls Node.Close never returns (Close waits for that
+// goroutine); close the node from another goroutine.
 type FrameHandler func(s *Session, data []byte)
 
 // IPHandler receives tunnelled IP packets (IP frames). The packet is valid
@@ -45,7 +47,8 @@ type Node struct {
 	mu        sync.Mutex
 	sessions  map[stc.PublicKey]*Session
 	pending   int
-	lastHello map[stc.PublicKey]tai64n.Timestamp // outlives sessions: replayed HELLOs stay refused
+	lastHello  map[stc.PublicKey]tai64n.Timestamp // outlives sessions: replayed HELLOs stay refused
+	helloFloor tai64n.Timestamp                   // the newest timestamp evicted from lastHello
 	closed    bool
 
 	acceptQ chan *Session
@@ -53,6 +56,9 @@ type Node struct {
 	hsPrio  chan handshakePacket // HELLOs with a valid cookie, RESPONSEs and CHALLENGEs
 
 	underLoadUntil atomic.Int64 // unix nanoseconds
+
+	tsMu     sync.Mutex
+	lastSent tai64n.Timestamp // the newest HELLO timestamp this node sent
 	handlers       atomic.Pointer[map[wire.FrameType]FrameHandler]
 	ipFn           atomic.Pointer[IPHandler]
 
@@ -227,10 +233,13 @@ func (n *Node) open(peer stc.PublicKey, ep netip.AddrPort) (s *Session, created 
 	}
 	s.dialed = true
 	n.mu.Unlock()
-	if !s.isEstablished() && ep.IsValid() {
-		s.setEndpoint(ep)
-	}
-	if created {
+	if !s.isEstablished() {
+		if ep.IsValid() {
+			s.setEndpoint(ep)
+		}
+		// Also for a session a HELLO began and nothing confirmed (the
+		// peer may have given up, or the HELLO was a replay): Dial must
+		// not wait for a handshake nobody runs.
 		s.wantHandshake()
 	}
 	return s, created, nil
@@ -345,12 +354,22 @@ func (n *Node) removeSession(s *Session) {
 func (n *Node) rememberHello(peer stc.PublicKey, ts tai64n.Timestamp) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if last, ok := n.lastHello[peer]; ok && !ts.After(last) {
+	last, ok := n.lastHello[peer]
+	if !ok {
+		// A peer we forgot (or never saw) must still beat every timestamp
+		// we forgot: otherwise an old HELLO of an evicted peer would be
+		// answered again.
+		last = n.helloFloor
+	}
+	if !ts.After(last) {
 		return false
 	}
-	if len(n.lastHello) >= maxLastHello {
-		for k := range n.lastHello { // evict one arbitrary peer without a session
+	if !ok && len(n.lastHello) >= maxLastHello {
+		for k, v := range n.lastHello { // evict one peer without a session
 			if _, live := n.sessions[k]; !live {
+				if v.After(n.helloFloor) {
+					n.helloFloor = v
+				}
 				delete(n.lastHello, k)
 				break
 			}

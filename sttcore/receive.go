@@ -92,7 +92,9 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 	s := kp.session
 	now := n.now()
 	cfg := n.cfg
-	if now.Sub(kp.created) >= cfg.RejectAfterTime || uint64(counter) >= cfg.RejectAfterMessages {
+	// RejectAfterMessages counts packets per keypair; the counter itself
+	// runs on across rekeys for the whole session.
+	if now.Sub(kp.created) >= cfg.RejectAfterTime || kp.received.Load() >= cfg.RejectAfterMessages {
 		n.drop(DropExpired, s)
 		return
 	}
@@ -104,10 +106,11 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 		n.drop(DropAuth, s)
 		return
 	}
-	if !kp.checkReplay(uint64(counter), cfg.RejectAfterMessages) {
+	if !kp.checkReplay(uint64(counter), maxSessionPackets) {
 		n.drop(DropReplay, s)
 		return
 	}
+	kp.received.Add(1)
 
 	// The packet is authentic and new: it may move the session.
 	s.counters.packetsReceived.Add(1)

@@ -34,6 +34,11 @@ func (s *Session) usableKeypair(now time.Time) *keypair {
 	if kp == nil {
 		return nil
 	}
+	if s.sendCounter.Load() >= maxSessionPackets {
+		// Never reached in practice (2^64 packets), and never allowed to wrap.
+		go s.terminate(ErrCounterExhausted)
+		return nil
+	}
 	cfg := s.node.cfg
 	age := now.Sub(kp.created)
 	sent := kp.sent.Load()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/seigr/stt-tun/sttcore/stc"
-	"github.com/seigr/stt-tun/sttcore/stc/tai64n"
 	"github.com/seigr/stt-tun/sttcore/transport"
 	"github.com/seigr/stt-tun/sttcore/wire"
 )
@@ -50,7 +49,6 @@ type Session struct {
 	hsAttempts      int
 	hsNextRetry     time.Time
 	lastHelloAt     time.Time // the peer's last HELLO to us
-	lastSentTS      tai64n.Timestamp
 	lastResend      time.Time // our last immediate resend after a CHALLENGE
 	staged          [][]byte  // datagrams waiting for keys
 	closing         bool      // terminate has begun

@@ -70,10 +70,19 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 	// does not wake this goroutine for every packet; handleResponse wakes it.
 	// Without an endpoint there is nowhere to send a HELLO: the request
 	// stays until SetEndpoint gives one or the peer calls in.
-	if s.hs == nil && s.RemoteAddr().IsValid() && s.handshakeWanted.Swap(false) && s.needsHandshake(now) {
-		s.hsStarted, s.hsAttempts = now, 0
-		s.sendHelloLocked(now)
-		s.hsNextRetry = now.Add(s.retryInterval())
+	if s.hs == nil && s.RemoteAddr().IsValid() && s.handshakeWanted.Load() {
+		need, waitUntil := s.needsHandshake(now)
+		switch {
+		case need:
+			s.handshakeWanted.Store(false)
+			s.hsStarted, s.hsAttempts = now, 0
+			s.sendHelloLocked(now)
+			s.hsNextRetry = now.Add(s.retryInterval())
+		case !waitUntil.IsZero():
+			at(waitUntil) // keep the request: look again then
+		default:
+			s.handshakeWanted.Store(false) // the keys are fresh: nothing to do
+		}
 	} else if s.hs != nil {
 		switch {
 		case now.Sub(s.hsStarted) >= cfg.RekeyAttemptTime:
@@ -129,15 +138,25 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 }
 
 // needsHandshake reports whether a new handshake is due: no keypair, or the
-// current one is due for a rekey. The caller holds s.mu.
-func (s *Session) needsHandshake(now time.Time) bool {
+// current one is due for a rekey. When not yet, but it may be later (a
+// responder waiting for the initiator's first packet), it returns when to
+// look again. The caller holds s.mu.
+func (s *Session) needsHandshake(now time.Time) (bool, time.Time) {
 	kp := s.kps.current.Load()
 	if kp == nil {
-		// The responder of a fresh session waits for the initiator's packet.
+		// The responder of a fresh session waits for the initiator's packet,
+		// for RekeyTimeout; then it starts a handshake of its own.
 		s.kps.mu.Lock()
 		awaiting := s.byHello && s.kps.next != nil
 		s.kps.mu.Unlock()
-		return !awaiting || now.Sub(s.created) > s.node.cfg.RekeyTimeout
+		if !awaiting {
+			return true, time.Time{}
+		}
+		giveUp := s.created.Add(s.node.cfg.RekeyTimeout)
+		if now.After(giveUp) {
+			return true, time.Time{}
+		}
+		return false, giveUp.Add(time.Millisecond)
 	}
 	cfg := s.node.cfg
 	age := now.Sub(kp.created)
@@ -145,7 +164,7 @@ func (s *Session) needsHandshake(now time.Time) bool {
 	return age >= cfg.RejectAfterTime-cfg.KeepaliveTimeout ||
 		sent >= cfg.RekeyAfterMessages ||
 		(kp.isInitiator && age >= cfg.RekeyAfterTime) ||
-		(kp.isInitiator && age >= cfg.rekeyOnReceiveAge())
+		(kp.isInitiator && age >= cfg.rekeyOnReceiveAge()), time.Time{}
 }
 
 // streamTimers fires the streams' loss detection timer when due, sends what
