@@ -44,12 +44,12 @@ type Node struct {
 
 	index indexTable
 
-	mu        sync.Mutex
-	sessions  map[stc.PublicKey]*Session
-	pending   int
+	mu         sync.Mutex
+	sessions   map[stc.PublicKey]*Session
+	pending    int
 	lastHello  map[stc.PublicKey]tai64n.Timestamp // outlives sessions: replayed HELLOs stay refused
 	helloFloor tai64n.Timestamp                   // the newest timestamp evicted from lastHello
-	closed    bool
+	closed     bool
 
 	acceptQ chan *Session
 	hsQ     chan handshakePacket // HELLOs without a proven source address
@@ -59,8 +59,8 @@ type Node struct {
 
 	tsMu     sync.Mutex
 	lastSent tai64n.Timestamp // the newest HELLO timestamp this node sent
-	handlers       atomic.Pointer[map[wire.FrameType]FrameHandler]
-	ipFn           atomic.Pointer[IPHandler]
+	handlers atomic.Pointer[map[wire.FrameType]FrameHandler]
+	ipFn     atomic.Pointer[IPHandler]
 
 	stats struct {
 		handshakes, challenges atomic.Uint64
