@@ -31,7 +31,7 @@ type Engine struct {
 	log    *slog.Logger
 	dev    Device
 	node   *sttcore.Node
-	table  *routing.Table[*peer]
+	table  atomic.Pointer[routing.Table[*peer]] // replaced whole by SetPeers
 	icmp   icmpResponder
 	wbuf   []byte // inbound write buffer, owned by the node's receive goroutine
 	counts struct {
@@ -45,6 +45,10 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed atomic.Bool
+
+	failOnce sync.Once
+	failErr  error
+	done     chan struct{} // closed when the engine can no longer work
 }
 
 // New starts an engine. On error nothing is left running; the device is not
@@ -60,15 +64,16 @@ func New(cfg Config) (*Engine, error) {
 		cfg.ResolveTimeout = 5 * time.Second
 	}
 	e := &Engine{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		dev:   cfg.Device,
-		table: routing.New[*peer](),
+		cfg: cfg,
+		log: cfg.Logger,
+		dev: cfg.Device,
 	}
 	empty := map[stc.PublicKey]*peer{}
 	e.peers.Store(&empty)
+	e.table.Store(routing.New[*peer]())
 	e.icmp.init(cfg.Addresses)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.done = make(chan struct{})
 
 	nodeCfg := cfg.Node
 	nodeCfg.AcceptPeer = func(k stc.PublicKey) bool { return e.peer(k) != nil }
@@ -101,6 +106,28 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.log.Info("engine started", "peers", len(cfg.Peers), "listen", node.LocalAddr().String())
 	return e, nil
+}
+
+// Done is closed when the engine stopped working on its own (its device
+// failed for good); Err then says why. The caller should Close it.
+func (e *Engine) Done() <-chan struct{} { return e.done }
+
+// Err is the reason Done was closed, or nil.
+func (e *Engine) Err() error {
+	select {
+	case <-e.done:
+		return e.failErr
+	default:
+		return nil
+	}
+}
+
+func (e *Engine) fail(err error) {
+	e.failOnce.Do(func() {
+		e.failErr = err
+		e.log.Error("engine failed", "err", err)
+		close(e.done)
+	})
 }
 
 // Node returns the engine's STT node.
@@ -160,13 +187,23 @@ func (e *Engine) SetPeers(cfgs []PeerConfig) error {
 		}
 	}
 
+	// Build the new routing table first: a failure changes nothing. The
+	// table is swapped in whole, so a prefix may move between peers.
 	old := *e.peers.Load()
 	next := make(map[stc.PublicKey]*peer, len(cfgs))
+	table := routing.New[*peer]()
 	for _, c := range cfgs {
 		p := old[c.PublicKey]
 		if p == nil {
 			p = &peer{engine: e, key: c.PublicKey}
 		}
+		if err := table.SetPeer(p, c.AllowedIPs); err != nil {
+			return fmt.Errorf("overlay: peer %q: %w", c.Name, err)
+		}
+		next[c.PublicKey] = p
+	}
+	for _, c := range cfgs {
+		p := next[c.PublicKey]
 		p.mu.Lock()
 		endpointChanged := p.cfg.Endpoint != c.Endpoint
 		p.cfg = c
@@ -187,20 +224,8 @@ func (e *Engine) SetPeers(cfgs []PeerConfig) error {
 				}
 			}
 		}
-		next[c.PublicKey] = p
 	}
-	// Routes: remove the peers that went, then set each peer's prefixes (no
-	// exact overlap remains, so no step can fail on a conflict).
-	for k, p := range old {
-		if next[k] == nil {
-			e.table.RemovePeer(p)
-		}
-	}
-	for _, p := range next {
-		if err := e.table.SetPeer(p, p.config().AllowedIPs); err != nil {
-			return fmt.Errorf("overlay: %w", err) // only invalid prefixes get here
-		}
-	}
+	e.table.Store(table)
 	e.peers.Store(&next)
 	for k, p := range old {
 		if next[k] == nil {

@@ -11,6 +11,7 @@ import (
 // unreachable, as WireGuard does. It is used by the outbound goroutine only.
 type icmpResponder struct {
 	src4, src6 netip.Addr
+	subnets4   []netip.Prefix // the interface's IPv4 subnets, for their broadcast addresses
 	buf        []byte
 	tokens     float64
 	last       time.Time
@@ -26,8 +27,13 @@ const (
 func (r *icmpResponder) init(addrs []netip.Prefix) {
 	for _, a := range addrs {
 		ip := a.Addr().Unmap()
-		if ip.Is4() && !r.src4.IsValid() {
-			r.src4 = ip
+		if ip.Is4() {
+			if !r.src4.IsValid() {
+				r.src4 = ip
+			}
+			if a.Bits() < 31 {
+				r.subnets4 = append(r.subnets4, netip.PrefixFrom(ip, a.Bits()).Masked())
+			}
 		}
 		if ip.Is6() && !r.src6.IsValid() {
 			r.src6 = ip
@@ -69,8 +75,10 @@ func (r *icmpResponder) unreachable4(pkt []byte, now time.Time) []byte {
 	}
 	ihl := int(pkt[0]&0x0f) * 4
 	src := netip.AddrFrom4([4]byte(pkt[12:16]))
-	if ihl < 20 || len(pkt) < ihl || !answerable(src) || src == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		return nil
+	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
+	if ihl < 20 || len(pkt) < ihl || !answerable(src) || src == broadcast4 ||
+		dst.IsMulticast() || dst == broadcast4 || r.isSubnetBroadcast(dst) {
+		return nil // RFC 1122 §3.2.2: no errors about multicast or broadcast
 	}
 	if binary.BigEndian.Uint16(pkt[6:8])&0x1fff != 0 {
 		return nil // not the first fragment
@@ -113,8 +121,9 @@ func (r *icmpResponder) unreachable6(pkt []byte, now time.Time) []byte {
 		return nil
 	}
 	src := netip.AddrFrom16([16]byte(pkt[8:24]))
-	if !answerable(src) {
-		return nil
+	dst := netip.AddrFrom16([16]byte(pkt[24:40]))
+	if !answerable(src) || dst.IsMulticast() {
+		return nil // RFC 4443 §2.4(e)
 	}
 	if pkt[6] == 58 && len(pkt) > 40 && pkt[40] < 128 {
 		return nil // an ICMPv6 error
@@ -145,6 +154,25 @@ func (r *icmpResponder) unreachable6(pkt []byte, now time.Time) []byte {
 	pseudo += 58
 	binary.BigEndian.PutUint16(b[42:44], checksum(b[40:], pseudo))
 	return r.buf[:headroom+total]
+}
+
+var broadcast4 = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
+// isSubnetBroadcast reports whether dst is the broadcast address of one of
+// the interface's IPv4 subnets.
+func (r *icmpResponder) isSubnetBroadcast(dst netip.Addr) bool {
+	for _, p := range r.subnets4 {
+		if !p.Contains(dst) {
+			continue
+		}
+		b := p.Addr().As4()
+		host := uint32(1)<<(32-p.Bits()) - 1
+		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+		if dst == netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}) {
+			return true
+		}
+	}
+	return false
 }
 
 // answerable reports whether an ICMP error may be sent to src (RFC 1812

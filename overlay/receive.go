@@ -29,7 +29,7 @@ func (e *Engine) receiveIP(s *sttcore.Session, pkt []byte) {
 		}
 		return
 	}
-	if !e.table.SourceAllowed(p, pkt) {
+	if !e.table.Load().SourceAllowed(p, pkt) {
 		p.dropSource.Add(1)
 		return
 	}

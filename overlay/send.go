@@ -2,9 +2,12 @@ package overlay
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"time"
+
+	wgtun "golang.zx2c4.com/wireguard/tun"
 
 	"github.com/seigr/stt-tun/routing"
 )
@@ -41,10 +44,16 @@ func (e *Engine) routineReadFromTUN() {
 			if e.ctx.Err() != nil || errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) {
 				return
 			}
+			if errors.Is(err, wgtun.ErrTooManySegments) {
+				// A GSO packet with more segments than a batch holds: the
+				// device dropped it; reading goes on (wireguard-go does so).
+				e.counts.malformed.Add(1)
+				continue
+			}
 			failures++
 			e.log.Warn("reading from device", "err", err, "failures", failures)
 			if failures >= 10 {
-				e.log.Error("reading from device: giving up", "err", err)
+				e.fail(fmt.Errorf("overlay: reading from the device failed %d times: %w", failures, err))
 				return
 			}
 			select {
@@ -61,7 +70,7 @@ func (e *Engine) routineReadFromTUN() {
 // route sends one packet read from the device to the peer that owns its
 // destination.
 func (e *Engine) route(pkt []byte) {
-	p, ok := e.table.LookupDst(pkt)
+	p, ok := e.table.Load().LookupDst(pkt)
 	if !ok {
 		if _, valid := routing.PacketDst(pkt); !valid {
 			e.counts.malformed.Add(1)

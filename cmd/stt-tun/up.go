@@ -146,6 +146,8 @@ func (d *daemon) run(ctx context.Context) error {
 			return nil
 		case err := <-serveErr:
 			return fmt.Errorf("control socket: %w", err)
+		case <-eng.Done():
+			return eng.Err() // the device failed for good: exit non-zero, cleaning up
 		case <-hup:
 			if _, err := d.reload(); err != nil {
 				d.log.Error("reload failed; the running peers are unchanged", "err", err)
