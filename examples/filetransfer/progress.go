@@ -67,8 +67,9 @@ func (p *progress) begin(name string, size int64) *transfer {
 	defer p.mu.Unlock()
 	p.running[t] = struct{}{}
 	if len(p.running) == 1 {
-		p.stop = make(chan struct{})
-		p.wg.Go(func() { p.routineTicker(p.stop) })
+		stop := make(chan struct{}) // captured: p.stop may be replaced by the next run
+		p.stop = stop
+		p.wg.Go(func() { p.routineTicker(stop) })
 	}
 	return t
 }
