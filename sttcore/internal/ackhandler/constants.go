@@ -8,6 +8,9 @@ const (
 	// lost once a packet sent this many packet numbers later is
 	// acknowledged.
 	PacketThreshold = 3
+	// MaxPacketThreshold caps the adaptive packet threshold: reordering
+	// deeper than this is taken for loss.
+	MaxPacketThreshold = 32
 	// timeThresholdNum/timeThresholdDen is kTimeThreshold (RFC 9002
 	// §6.1.2): a packet is lost once it is older than 9/8 of
 	// max(smoothed_rtt, latest_rtt) and a later one was acknowledged.

@@ -29,6 +29,9 @@ type Stats struct {
 	// the previous one: such packets are not tracked, their frames are
 	// reported lost at once.
 	Misordered uint64
+	// SpuriousLosses counts packets declared lost and acknowledged later:
+	// reordering beyond the packet threshold, which then grows.
+	SpuriousLosses uint64
 }
 
 // SentPacketHandler is the sending side of loss recovery (RFC 9002 §6): it
@@ -65,6 +68,12 @@ type SentPacketHandler struct {
 	probesToSend         int
 	alarm                time.Time
 
+	// reorderThreshold is the packet threshold in use: PacketThreshold,
+	// raised when an ACK shows a packet declared lost was only reordered
+	// (RFC 9002 §6.1.1 allows an adaptive threshold), up to
+	// MaxPacketThreshold.
+	reorderThreshold wire.PacketNumber
+
 	acked []int // scratch for ReceivedAck: history indices newly acknowledged
 	stats Stats
 }
@@ -79,7 +88,7 @@ func NewSentPacketHandler(rtt *congestion.RTTStats, cc congestion.Controller) *S
 	if cc == nil {
 		cc = congestion.NewCubic(rtt, 0)
 	}
-	return &SentPacketHandler{rtt: rtt, cc: cc, acked: make([]int, 0, 64)}
+	return &SentPacketHandler{rtt: rtt, cc: cc, acked: make([]int, 0, 64), reorderThreshold: PacketThreshold}
 }
 
 // SentPacket records that packet pn of size bytes was sent at now. Packets
@@ -166,6 +175,18 @@ func (h *SentPacketHandler) ReceivedAck(ack *wire.AckFrame, now time.Time) error
 			if p.pn > r.Largest {
 				break
 			}
+			if p.state == stateLost {
+				// Declared lost, yet it arrived: reordering, not loss. Wait
+				// for more reordering from now on, so that it is not taken
+				// for loss again (its frames were sent again meanwhile: a
+				// duplicate at worst).
+				p.state = stateAcked
+				h.stats.SpuriousLosses++
+				if d := largest - p.pn + 1; d > h.reorderThreshold {
+					h.reorderThreshold = min(d, MaxPacketThreshold)
+				}
+				continue
+			}
 			if p.state == stateOutstanding {
 				h.hist.resolve(p, stateAcked)
 				if p.ackEliciting {
@@ -212,7 +233,7 @@ func (h *SentPacketHandler) ReceivedAck(ack *wire.AckFrame, now time.Time) error
 		h.stats.PacketsAcked++
 	}
 	h.acked = h.acked[:0]
-	h.hist.trimFront()
+	h.hist.trimFront(now.Add(-3 * h.rtt.PTO(false)))
 
 	h.ptoCount = 0
 	h.probesToSend = 0
@@ -303,7 +324,7 @@ func (h *SentPacketHandler) detectLostPackets(now time.Time, priorInFlight wire.
 			extendRun(p, false)
 			continue
 		}
-		if p.sendTime.After(lostSendTime) && h.largestAcked-p.pn < PacketThreshold {
+		if p.sendTime.After(lostSendTime) && h.largestAcked-p.pn < h.reorderThreshold {
 			// Not lost yet: it will be when it is lossDelay old.
 			if t := p.sendTime.Add(lossDelay); h.lossTime.IsZero() || t.Before(h.lossTime) {
 				h.lossTime = t
@@ -390,7 +411,7 @@ func (h *SentPacketHandler) OnLossDetectionTimeout(now time.Time) {
 	}
 	if !h.lossTime.IsZero() {
 		h.detectLostPackets(now, h.bytesInFlight)
-		h.hist.trimFront()
+		h.hist.trimFront(now.Add(-3 * h.rtt.PTO(false)))
 		h.setLossDetectionTimer()
 		return
 	}
@@ -425,6 +446,9 @@ func (h *SentPacketHandler) TimeUntilSend() time.Time { return h.cc.TimeUntilSen
 // BytesInFlight returns the bytes of ack-eliciting packets neither
 // acknowledged nor declared lost.
 func (h *SentPacketHandler) BytesInFlight() wire.ByteCount { return h.bytesInFlight }
+
+// ReorderThreshold is the packet threshold of loss detection in use.
+func (h *SentPacketHandler) ReorderThreshold() wire.PacketNumber { return h.reorderThreshold }
 
 // PTOCount returns how many probe timeouts fired since the last ACK that
 // acknowledged something new: the exponent of the PTO backoff.

@@ -114,11 +114,13 @@ func (h *sentPacketHistory) resolve(p *sentPacket, s packetState) {
 	}
 }
 
-// trimFront drops the holes at the front.
-func (h *sentPacketHistory) trimFront() {
+// trimFront drops the holes at the front: acknowledged packets, and lost
+// ones sent before keepLostAfter (later ones stay a while, so that an ACK
+// that shows them only reordered can be recognised).
+func (h *sentPacketHistory) trimFront(keepLostAfter time.Time) {
 	for h.n > 0 {
 		p := h.at(0)
-		if p.state == stateOutstanding {
+		if p.state == stateOutstanding || (p.state == stateLost && p.sendTime.After(keepLostAfter)) {
 			return
 		}
 		p.release()
