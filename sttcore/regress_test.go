@@ -3,6 +3,7 @@ package sttcore
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,11 +127,11 @@ func TestHelloDoesNotReviveClosedSession(t *testing.T) {
 
 // AcceptPeer may call the node: it runs without the node's lock.
 func TestAcceptPeerMayCallTheNode(t *testing.T) {
-	var b *Node
+	var bp atomic.Pointer[Node]
 	called := make(chan struct{}, 1)
-	b = newNode(t, func(c *Config) {
+	b := newNode(t, func(c *Config) {
 		c.AcceptPeer = func(stc.PublicKey) bool {
-			_ = b.Stats()
+			_ = bp.Load().Stats()
 			select {
 			case called <- struct{}{}:
 			default:
@@ -138,6 +139,7 @@ func TestAcceptPeerMayCallTheNode(t *testing.T) {
 			return true
 		}
 	})
+	bp.Store(b)
 	a := newNode(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
