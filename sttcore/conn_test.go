@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seigr/stt-tun/sttcore/transport"
+	"github.com/seigr/stt-tun/sttcore/wire"
 )
 
 // testConn is a real UDP transport that records what it sends and can move
@@ -79,6 +80,18 @@ func (c *testConn) rebind() {
 	c.u = u
 	c.mu.Unlock()
 	require.NoError(c.t, old.Close())
+}
+
+// takeHello returns the last HELLO among the recorded packets and forgets
+// them all.
+func (c *testConn) takeHello() []byte {
+	var hello []byte
+	for _, p := range c.takeSent() {
+		if typ, err := wire.ParseType(p); err == nil && typ == wire.TypeHello {
+			hello = p
+		}
+	}
+	return hello
 }
 
 // takeSent returns and forgets the recorded packets.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/seigr/stt-tun/sttcore/stc"
 	"github.com/seigr/stt-tun/sttcore/stc/tai64n"
-	"github.com/seigr/stt-tun/sttcore/wire"
 )
 
 // Regression tests for defects found in review (each was reproduced first).
@@ -43,12 +42,7 @@ func TestDialOnUnconfirmedInboundSession(t *testing.T) {
 	a1 := newNode(t, func(c *Config) { c.PrivateKey = key; short(c) })
 	connect(t, x, a1)
 	ca.recording.Store(false)
-	var hello []byte
-	for _, p := range ca.takeSent() {
-		if typ, _ := wire.ParseType(p); typ == wire.TypeHello {
-			hello = p
-		}
-	}
+	hello := ca.takeHello()
 	require.NotNil(t, hello)
 	a2 := newNode(t, func(c *Config) { c.PrivateKey = key; short(c) }) // a1 restarted
 	attacker := rawSocket(t, "127.0.0.1:0")
@@ -110,12 +104,7 @@ func TestHelloDoesNotReviveClosedSession(t *testing.T) {
 	sa.sendHelloLocked(a.now())
 	sa.mu.Unlock()
 	ca.recording.Store(false)
-	var hello []byte
-	for _, p := range ca.takeSent() {
-		if typ, _ := wire.ParseType(p); typ == wire.TypeHello {
-			hello = p
-		}
-	}
+	hello := ca.takeHello()
 	require.NotNil(t, hello)
 	sb.terminate(ErrIdleTimeout)
 	b.handleHello(hello, a.LocalAddr())

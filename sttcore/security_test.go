@@ -173,12 +173,7 @@ func TestReplayedHelloIsRejected(t *testing.T) {
 	b := newNode(t, nil)
 	connect(t, a, b)
 	ca.recording.Store(false)
-	var hello []byte
-	for _, p := range ca.takeSent() {
-		if typ, _ := wire.ParseType(p); typ == wire.TypeHello {
-			hello = p
-		}
-	}
+	hello := ca.takeHello()
 	require.NotNil(t, hello)
 
 	attacker := rawSocket(t, "127.0.0.1:0")
