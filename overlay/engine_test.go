@@ -111,6 +111,9 @@ func TestTwoHosts(t *testing.T) {
 	b.ch.Outbound <- pong
 	require.Equal(t, pong, expectPacket(t, a.ch.Inbound))
 
+	// The channel device hands the packet over before its Write returns and
+	// the engine counts it: wait for the count.
+	require.Eventually(t, func() bool { p := a.Status().Peers[0]; return p.RxPackets == 1 && p.TxPackets == 1 }, 5*time.Second, 5*time.Millisecond)
 	st := a.Status()
 	require.Len(t, st.Peers, 1)
 	p := st.Peers[0]
