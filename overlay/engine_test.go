@@ -106,7 +106,13 @@ func TestTwoHosts(t *testing.T) {
 
 	ping := tuntest.Ping(b.addr, a.addr)
 	a.ch.Outbound <- ping
-	require.Equal(t, ping, expectPacket(t, b.ch.Inbound))
+	select {
+	case p := <-b.ch.Inbound:
+		require.Equal(t, ping, p)
+	case <-time.After(5 * time.Second):
+		as, bs := a.Status(), b.Status()
+		t.Fatalf("no packet; a: %+v node %+v sess %+v; b: %+v node %+v", as, a.Node().Stats(), sessStats(a), bs, b.Node().Stats())
+	}
 	pong := tuntest.Ping(a.addr, b.addr)
 	b.ch.Outbound <- pong
 	require.Equal(t, pong, expectPacket(t, a.ch.Inbound))
@@ -238,4 +244,12 @@ func TestPacketsWaitForPeerToCallIn(t *testing.T) {
 	b.start(t, a.peerConfig("a"))
 	require.Equal(t, ping, expectPacket(t, b.ch.Inbound))
 	require.Empty(t, a.Status().Peers[0].Drops)
+}
+
+func sessStats(h *testEngine) []sttcore.Stats {
+	var out []sttcore.Stats
+	for _, s := range h.Node().Sessions() {
+		out = append(out, s.Stats())
+	}
+	return out
 }

@@ -136,3 +136,29 @@ func TestAcceptPeerMayCallTheNode(t *testing.T) {
 	require.NoError(t, err)
 	<-called
 }
+
+// Datagrams sent while the handshake completes are never stranded: a
+// datagram staged just after the post-handshake flush would otherwise wait
+// for the next handshake.
+func TestNoDatagramStrandedAtEstablishment(t *testing.T) {
+	for round := range 30 {
+		a, b := newNode(t, nil), newNode(t, nil)
+		s, err := a.Open(b.PublicKey(), b.LocalAddr())
+		require.NoError(t, err)
+		const count = 50
+		for i := range count {
+			require.NoError(t, s.SendDatagram([]byte{byte(i)}))
+			if i%5 == 0 {
+				time.Sleep(100 * time.Microsecond) // spread the sends across the handshake
+			}
+		}
+		sb, err := b.Accept(ctxT(t, 5*time.Second))
+		require.NoError(t, err)
+		for range count {
+			_, err := sb.ReceiveDatagram(ctxT(t, 5*time.Second))
+			require.NoError(t, err, "round %d: a datagram was stranded; a %+v", round, s.Stats())
+		}
+		require.NoError(t, a.Close())
+		require.NoError(t, b.Close())
+	}
+}

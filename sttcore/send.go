@@ -67,6 +67,13 @@ func (s *Session) sendOrStage(prefix, payload []byte, ip bool) error {
 		<-s.ctx.Done() // cancelled right after the cleanup that set closing
 		return closedError(context.Cause(s.ctx))
 	}
+	// The keys may have arrived since the check above: the flush that
+	// follows a handshake takes the staged datagrams under s.mu, so one
+	// staged after it would wait for the next handshake. Check again here.
+	if kp := s.usableKeypair(s.node.now()); kp != nil {
+		s.mu.Unlock()
+		return s.sendPlaintext(kp, prefix, payload)
+	}
 	if len(s.staged) > 0 && s.stagedIP != ip {
 		// One kind at a time: a session is either a tunnel or an application's.
 		s.counters.drops[DropDatagramQueue].Add(uint64(len(s.staged)))
