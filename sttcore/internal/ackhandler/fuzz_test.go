@@ -98,7 +98,13 @@ func fuzzReceivedAck(t *testing.T, data []byte) {
 	check()
 	require.Zero(t, m.outstanding, "every packet told its fate after an ACK of everything")
 	require.Zero(t, h.BytesInFlight())
-	require.Zero(t, h.hist.len())
+	// Lost packets may stay a few PTOs as holes (to recognise reordering);
+	// nothing may be outstanding, and no frame kept.
+	for j := 0; j < h.hist.len(); j++ {
+		p := h.hist.at(j)
+		require.NotEqual(t, stateOutstanding, p.state, "packet %d still outstanding", p.pn)
+		require.Empty(t, p.frames)
+	}
 }
 
 // modelPacket is a fuzzed packet and its one frame.
@@ -145,8 +151,8 @@ func FuzzReceivedPacketTracker(f *testing.F) {
 		base := wire.PacketNumber(in.next()) << 56
 		received := map[wire.PacketNumber]bool{}
 		var ignoreBelow wire.PacketNumber
-		var firstUnacked time.Time // first ack-eliciting packet since the last ACK
-		for ops := 0; in.more() && ops < 2000; ops++ {
+		var firstUnacked time.Time                    // first ack-eliciting packet since the last ACK
+		for ops := 0; in.more() && ops < 500; ops++ { // bounded: each input stays fast under coverage instrumentation
 			switch in.next() % 4 {
 			case 0, 1:
 				pn := base + wire.PacketNumber(in.next())<<8 | wire.PacketNumber(in.next())
