@@ -117,19 +117,20 @@ func (h *controlHandler) OnLost(f wire.Frame) {
 	}
 }
 
-// sendStreams builds and sends what the streams have to send now; it
-// returns when the next send is due (the pacer), or the zero time.
-func (s *Session) sendStreams(now time.Time) time.Time {
+// sendStreams builds and sends one batch of what the streams have to send
+// now. It returns when the next send is due (the pacer), or the zero time,
+// and whether the batch was full (more may be due at once).
+func (s *Session) sendStreams(now time.Time) (time.Time, bool) {
 	m := s.streams
 	m.mu.Lock()
 	if !m.inUse {
 		m.mu.Unlock()
-		return time.Time{}
+		return time.Time{}, false
 	}
 	kp := s.usableKeypair(now)
 	if kp == nil {
 		m.mu.Unlock()
-		return time.Time{} // after the handshake: nothing is lost meanwhile
+		return time.Time{}, false // after the handshake: nothing is lost meanwhile
 	}
 	n := 0
 	var next time.Time
@@ -158,7 +159,7 @@ func (s *Session) sendStreams(now time.Time) time.Time {
 			s.needKeepalive.Store(false)
 		}
 	}
-	return next
+	return next, n == maxStreamBatch
 }
 
 // hasData reports whether anything but an ACK waits to be sent.

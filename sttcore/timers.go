@@ -180,7 +180,12 @@ func (s *Session) streamTimers(now time.Time) time.Duration {
 		m.sph.OnLossDetectionTimeout(now)
 	}
 	m.mu.Unlock()
-	pacing := s.sendStreams(now)
+	// Send batch after batch while they come out full: the congestion
+	// window, the pacer or the data runs out, and a batch comes out short.
+	var pacing time.Time
+	for more := true; more && s.ctx.Err() == nil; {
+		pacing, more = s.sendStreams(now)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	next := time.Hour
