@@ -301,9 +301,10 @@ func (s *Session) isEstablished() bool { return s.everEstablished.Load() }
 // setEndpoint moves the session to ep; it reports whether it changed.
 func (s *Session) setEndpoint(ep netip.AddrPort) bool {
 	if old := s.endpoint.Load(); old != nil && *old == ep {
-		return false
+		return false // the common case, on every received packet: no allocation
 	}
-	s.endpoint.Store(&ep)
+	moved := ep // only a change is copied to the heap
+	s.endpoint.Store(&moved)
 	return true
 }
 
