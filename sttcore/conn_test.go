@@ -23,6 +23,7 @@ type testConn struct {
 	u  *transport.UDPConn
 	// sent holds a copy of every packet written, when recording.
 	recording atomic.Bool
+	swallow   atomic.Bool // record but do not send: the test delivers the packet itself
 	sent      [][]byte
 	closed    atomic.Bool
 }
@@ -59,6 +60,9 @@ func (c *testConn) WriteBatch(bufs [][]byte, ep netip.AddrPort) error {
 			c.sent = append(c.sent, append([]byte(nil), b...))
 		}
 		c.mu.Unlock()
+	}
+	if c.swallow.Load() {
+		return nil
 	}
 	return c.conn().WriteBatch(bufs, ep)
 }

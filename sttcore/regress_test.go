@@ -100,9 +100,11 @@ func TestHelloDoesNotReviveClosedSession(t *testing.T) {
 	require.True(t, ok)
 	// Capture a rekey HELLO from a, and close b's session before it arrives.
 	ca.recording.Store(true)
+	ca.swallow.Store(true) // the test holds the only copy of this HELLO
 	sa.mu.Lock()
 	sa.sendHelloLocked(a.now())
 	sa.mu.Unlock()
+	ca.swallow.Store(false)
 	ca.recording.Store(false)
 	hello := ca.takeHello()
 	require.NotNil(t, hello)
