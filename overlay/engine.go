@@ -33,9 +33,9 @@ type Engine struct {
 	node   *sttcore.Node
 	table  atomic.Pointer[routing.Table[*peer]] // replaced whole by SetPeers
 	icmp   icmpResponder
-	wbuf   []byte // inbound write buffer, owned by the node's receive goroutine
+	rx     rxBatch // the inbound write batch, owned by the node's receive goroutine
 	counts struct {
-		noRoute, icmpSent, malformed atomic.Uint64
+		noRoute, icmpSent, malformed, writeErrors atomic.Uint64
 	}
 
 	mu    sync.Mutex // serialises SetPeers
@@ -91,7 +91,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
 	e.node = node
-	node.HandleIP(e.receiveIP)
+	node.HandleIP(e)
 
 	e.wg.Add(3)
 	go e.routineReadFromTUN()

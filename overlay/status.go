@@ -32,24 +32,28 @@ type PeerStatus struct {
 
 // Status is the engine's state.
 type Status struct {
-	PublicKey  stc.PublicKey     `json:"public_key"`
-	ListenPort uint16            `json:"listen_port"`
-	Peers      []PeerStatus      `json:"peers"`
-	NoRoute    uint64            `json:"no_route"`  // packets from the device for no peer
-	ICMPSent   uint64            `json:"icmp_sent"` // unreachable errors sent for them
-	Malformed  uint64            `json:"malformed"` // packets from the device that were not IP
-	NodeDrops  map[string]uint64 `json:"node_drops,omitempty"`
+	PublicKey  stc.PublicKey `json:"public_key"`
+	ListenPort uint16        `json:"listen_port"`
+	Peers      []PeerStatus  `json:"peers"`
+	NoRoute    uint64        `json:"no_route"`  // packets from the device for no peer
+	ICMPSent   uint64        `json:"icmp_sent"` // unreachable errors sent for them
+	Malformed  uint64        `json:"malformed"` // packets from the device that were not IP
+	// DeviceWriteErrors counts batches of received packets the device
+	// refused (some of each may have been written).
+	DeviceWriteErrors uint64            `json:"device_write_errors"`
+	NodeDrops         map[string]uint64 `json:"node_drops,omitempty"`
 }
 
 // Status returns the engine's figures now.
 func (e *Engine) Status() Status {
 	st := Status{
-		PublicKey:  e.node.PublicKey(),
-		ListenPort: e.node.LocalAddr().Port(),
-		NoRoute:    e.counts.noRoute.Load(),
-		ICMPSent:   e.counts.icmpSent.Load(),
-		Malformed:  e.counts.malformed.Load(),
-		NodeDrops:  e.node.Stats().Drops.Map(),
+		PublicKey:         e.node.PublicKey(),
+		ListenPort:        e.node.LocalAddr().Port(),
+		NoRoute:           e.counts.noRoute.Load(),
+		ICMPSent:          e.counts.icmpSent.Load(),
+		Malformed:         e.counts.malformed.Load(),
+		DeviceWriteErrors: e.counts.writeErrors.Load(),
+		NodeDrops:         e.node.Stats().Drops.Map(),
 	}
 	for _, p := range e.allPeers() {
 		cfg := p.config()

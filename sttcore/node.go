@@ -26,9 +26,29 @@ import (
 // goroutine); close the node from another goroutine.
 type FrameHandler func(s *Session, data []byte)
 
-// IPHandler receives tunnelled IP packets (IP frames). The packet is valid
-// only during the call. It runs on the node's receive goroutine.
+// IPReceiver receives tunnelled IP packets (IP frames), in batches: the
+// packets of one batch read from the transport are handed over one by one,
+// then FlushIP is called. Both run on the node's receive goroutine, so a
+// receiver needs no lock of its own for what only they touch.
+type IPReceiver interface {
+	// ReceiveIP is given one packet, buf[offset:]. The bytes in front of it
+	// (offset is at least IPHeadroom) and buf's spare capacity may be
+	// overwritten, so that a device's headers can be written in place. buf
+	// stays valid until FlushIP returns.
+	ReceiveIP(s *Session, buf []byte, offset int)
+	// FlushIP is called after the last packet of a batch.
+	FlushIP()
+}
+
+// IPHandler is an IPReceiver for one packet at a time: the packet is valid
+// only during the call.
 type IPHandler func(s *Session, packet []byte)
+
+// ReceiveIP calls h with buf[offset:].
+func (h IPHandler) ReceiveIP(s *Session, buf []byte, offset int) { h(s, buf[offset:]) }
+
+// FlushIP does nothing.
+func (IPHandler) FlushIP() {}
 
 // Node is one STT endpoint: a static identity on one transport, holding
 // sessions with any number of peers. Its methods are safe for concurrent use.
@@ -60,7 +80,12 @@ type Node struct {
 	tsMu     sync.Mutex
 	lastSent tai64n.Timestamp // the newest HELLO timestamp this node sent
 	handlers atomic.Pointer[map[wire.FrameType]FrameHandler]
-	ipFn     atomic.Pointer[IPHandler]
+	ipRecv   atomic.Pointer[IPReceiver]
+
+	// Owned by the receive goroutine: the packet being received, and
+	// whether IP packets wait for a FlushIP.
+	rxBuf     []byte
+	ipPending IPReceiver
 
 	stats struct {
 		handshakes, challenges atomic.Uint64
@@ -162,12 +187,13 @@ func (n *Node) HandleFrame(t wire.FrameType, h FrameHandler) error {
 }
 
 // HandleIP registers the receiver of tunnelled IP packets; nil removes it.
-func (n *Node) HandleIP(h IPHandler) {
-	if h == nil {
-		n.ipFn.Store(nil)
+// An IPHandler function is one.
+func (n *Node) HandleIP(r IPReceiver) {
+	if r == nil {
+		n.ipRecv.Store(nil)
 		return
 	}
-	n.ipFn.Store(&h)
+	n.ipRecv.Store(&r)
 }
 
 // Dial returns a session with the node of public key peer, reached at addr

@@ -58,6 +58,10 @@ func (n *Node) routineReceive() {
 		for i := range count {
 			n.receivePacket(bufs[i][:sizes[i]], eps[i])
 		}
+		if r := n.ipPending; r != nil {
+			n.ipPending = nil
+			r.FlushIP()
+		}
 	}
 }
 
@@ -130,7 +134,27 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 	if s.needKeepalive.CompareAndSwap(false, true) {
 		s.wake()
 	}
+	if plain[0] == byte(wire.FrameTypeIP) && !s.streams.tracking() {
+		// The tunnel's fast path: one IP frame, running to the end.
+		n.deliverIP(s, b[:wire.DataHeaderLen+len(plain)], wire.DataHeaderLen+1)
+		return
+	}
+	n.rxBuf = b[:wire.DataHeaderLen+len(plain)]
 	n.receiveFrames(s, plain, counter, now)
+	n.rxBuf = nil
+}
+
+// deliverIP hands buf[offset:] to the IP receiver.
+func (n *Node) deliverIP(s *Session, buf []byte, offset int) {
+	r := n.ipRecv.Load()
+	if r == nil {
+		return
+	}
+	(*r).ReceiveIP(s, buf, offset)
+	if n.ipPending != nil && n.ipPending != *r {
+		n.ipPending.FlushIP() // the receiver was replaced meanwhile
+	}
+	n.ipPending = *r
 }
 
 // receiveFrames validates every frame of an authenticated plaintext and then
@@ -211,6 +235,24 @@ func (n *Node) receiveFrames(s *Session, plain []byte, pn wire.PacketNumber, now
 	}
 }
 
+// ipFrameEnd finds where f.Packet ends in n.rxBuf.
+func (n *Node) ipFrameEnd(f *wire.IPFrame) (int, bool) {
+	if len(f.Packet) == 0 {
+		return 0, false
+	}
+	if !f.LengthPresent {
+		return len(n.rxBuf), true
+	}
+	// Rare (IP_LEN frames are never sent by this implementation): find the
+	// packet by its address in the buffer.
+	for off := wire.DataHeaderLen + 1; off+len(f.Packet) <= len(n.rxBuf); off++ {
+		if &n.rxBuf[off] == &f.Packet[0] {
+			return off + len(f.Packet), true
+		}
+	}
+	return 0, false
+}
+
 // isStreamLayer reports whether f belongs to streams: reliable, acknowledged,
 // and applied under the session's streams lock.
 func isStreamLayer(f wire.Frame) bool {
@@ -236,8 +278,10 @@ func (n *Node) receiveFrame(s *Session, f wire.Frame) bool {
 			n.drop(DropDatagramQueue, s)
 		}
 	case *wire.IPFrame:
-		if h := n.ipFn.Load(); h != nil {
-			(*h)(s, f.Packet)
+		// f.Packet lies in n.rxBuf; an IP frame without a length is the
+		// last, so it ends where the plaintext does.
+		if end, ok := n.ipFrameEnd(f); ok {
+			n.deliverIP(s, n.rxBuf[:end:end], end-len(f.Packet)) // more frames may follow: no spare capacity
 		}
 	case *wire.ApplicationFrame:
 		if m := n.handlers.Load(); m != nil {

@@ -2,6 +2,7 @@ package sttcore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -26,6 +27,95 @@ var packetPool = sync.Pool{New: func() any {
 	b := make([]byte, transport.MaxPacketSize)
 	return &b
 }}
+
+// IPHeadroom is the room SendIPBatch needs in front of each packet, and
+// what an IPReceiver finds in front of each: a DATA header and the frame
+// type.
+const IPHeadroom = wire.DataHeaderLen + 1
+
+// IPTailroom is the spare capacity SendIPBatch needs after each packet, for
+// the authentication tag.
+const IPTailroom = wire.TagLen
+
+var batchPool = sync.Pool{New: func() any {
+	b := make([][]byte, 0, transport.IdealBatchSize)
+	return &b
+}}
+
+// SendIPBatch sends tunnelled IP packets, bufs[i][offset:] each, in one
+// batch. The packets are sealed in place: the DATA header is written into
+// the IPHeadroom bytes before offset and the tag into the IPTailroom bytes
+// of spare capacity after each packet, so a TUN device's buffers go to the
+// socket without a copy. The buffers' contents are undefined afterwards.
+//
+// Without usable keys, the packets are copied and staged as SendIP does.
+// When the session has ended it returns an error wrapping net.ErrClosed and
+// leaves the buffers untouched, so that they can be sent on another session.
+// A packet larger than MaxDatagramSize or without tail room is not sent, and
+// ErrDatagramTooLarge reported after the others went.
+func (s *Session) SendIPBatch(bufs [][]byte, offset int) error {
+	if offset < IPHeadroom {
+		return fmt.Errorf("sttcore: SendIPBatch offset %d, at least %d (IPHeadroom) needed", offset, IPHeadroom)
+	}
+	if len(bufs) == 0 {
+		return nil
+	}
+	if s.ctx.Err() != nil {
+		return closedError(context.Cause(s.ctx))
+	}
+	kp := s.usableKeypair(s.node.now())
+	if kp == nil {
+		var err error
+		for _, b := range bufs {
+			if e := s.SendIP(b[offset:]); e != nil && err == nil {
+				err = e
+			}
+		}
+		return err
+	}
+	ep := s.RemoteAddr()
+	if !ep.IsValid() {
+		return errNoEndpoint
+	}
+	op := batchPool.Get().(*[][]byte)
+	out := (*op)[:0]
+	count := uint64(len(bufs))
+	pn := s.sendCounter.Add(count) - count
+	var tooLarge error
+	var nonce [stc.NonceSize]byte
+	bytes := 0
+	for i, b := range bufs {
+		if len(b)-offset > MaxDatagramSize || cap(b)-len(b) < IPTailroom {
+			if tooLarge == nil {
+				tooLarge = fmt.Errorf("%w: %d bytes, at most %d, with %d bytes of tail room", ErrDatagramTooLarge, len(b)-offset, MaxDatagramSize, IPTailroom)
+			}
+			continue
+		}
+		start := offset - IPHeadroom
+		pkt := b[start:]
+		wire.PutDataHeader(pkt, kp.remote, wire.PacketNumber(pn+uint64(i)))
+		pkt[wire.DataHeaderLen] = byte(wire.FrameTypeIP)
+		stc.PutNonce(&nonce, pn+uint64(i))
+		plain := pkt[wire.DataHeaderLen:]
+		sealed := kp.send.Seal(plain[:0], nonce[:], plain, pkt[:wire.DataHeaderLen])
+		pkt = pkt[:wire.DataHeaderLen+len(sealed)]
+		bytes += len(pkt)
+		out = append(out, pkt)
+	}
+	kp.sent.Add(count)
+	err := s.node.conn.WriteBatch(out, ep)
+	clear(out)
+	*op = out[:0]
+	batchPool.Put(op)
+	if err != nil {
+		return err
+	}
+	s.lastSent.Store(s.node.now().UnixNano())
+	s.needKeepalive.Store(false)
+	s.counters.packetsSent.Add(uint64(len(out)))
+	s.counters.bytesSent.Add(uint64(bytes))
+	return tooLarge
+}
 
 // usableKeypair returns the current keypair if it may still seal, asking for
 // a rekey when it is due.

@@ -50,16 +50,96 @@ func TestIPFrames(t *testing.T) {
 	a, b := newNode(t, nil), newNode(t, nil)
 	var mu sync.Mutex
 	var packets [][]byte
-	b.HandleIP(func(s *Session, p []byte) {
+	b.HandleIP(IPHandler(func(s *Session, p []byte) {
 		mu.Lock()
 		packets = append(packets, append([]byte(nil), p...))
 		mu.Unlock()
-	})
+	}))
 	sa, _ := connect(t, a, b)
 	pkt := []byte{0x45, 0, 0, 20, 1, 2, 3, 4, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2}
 	require.NoError(t, sa.SendIP(pkt))
 	waitFor(t, 5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(packets) == 1 }, "IP packet not delivered")
 	require.Equal(t, pkt, packets[0])
+}
+
+// batchReceiver records what an IPReceiver is given.
+type batchReceiver struct {
+	mu      sync.Mutex
+	packets [][]byte
+	offsets []int
+	flushes int
+	pending int // packets received since the last flush
+	maxRun  int
+}
+
+func (r *batchReceiver) ReceiveIP(s *Session, buf []byte, offset int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.packets = append(r.packets, append([]byte(nil), buf[offset:]...))
+	r.offsets = append(r.offsets, offset)
+	r.pending++
+	r.maxRun = max(r.maxRun, r.pending)
+	clear(buf[:offset]) // the room in front is the receiver's to use
+}
+
+func (r *batchReceiver) FlushIP() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushes++
+	r.pending = 0
+}
+
+func (r *batchReceiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.packets)
+}
+
+// SendIPBatch seals packets in their own buffers and the peer's IPReceiver
+// gets them in batches, each followed by a flush, with IPHeadroom in front.
+func TestSendIPBatch(t *testing.T) {
+	a, b := newNode(t, nil), newNode(t, nil)
+	r := &batchReceiver{}
+	b.HandleIP(r)
+	sa, _ := connect(t, a, b)
+
+	const offset, count = 32, 100
+	bufs := make([][]byte, count)
+	want := make([][]byte, count)
+	for i := range bufs {
+		pkt := []byte{0x45, 0, 0, 20, 1, 2, 3, 4, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, byte(i)}
+		want[i] = pkt
+		bufs[i] = append(make([]byte, offset, offset+len(pkt)+IPTailroom), pkt...)
+	}
+	sent := sa.Stats().PacketsSent
+	require.NoError(t, sa.SendIPBatch(bufs, offset))
+	waitFor(t, 5*time.Second, func() bool { return r.count() == count }, "packets not delivered")
+	r.mu.Lock()
+	require.ElementsMatch(t, want, r.packets)
+	for _, off := range r.offsets {
+		require.GreaterOrEqual(t, off, IPHeadroom)
+	}
+	require.Positive(t, r.flushes)
+	require.Less(t, r.flushes, count, "one flush per batch, not per packet")
+	require.Zero(t, r.pending, "every batch ends with a flush")
+	r.mu.Unlock()
+	require.Equal(t, sent+count, sa.Stats().PacketsSent)
+
+	// Bad calls: too little head room; a packet without tail room is not
+	// sent, the others are.
+	require.Error(t, sa.SendIPBatch(bufs, IPHeadroom-1))
+	short := append(make([]byte, offset), want[0]...)
+	ok := append(make([]byte, offset, offset+len(want[1])+IPTailroom), want[1]...)
+	short = short[:len(short):len(short)]
+	require.ErrorIs(t, sa.SendIPBatch([][]byte{short, ok}, offset), ErrDatagramTooLarge)
+	waitFor(t, 5*time.Second, func() bool { return r.count() == count+1 }, "the good packet not delivered")
+
+	// After the session ended, the buffers are left as they were.
+	require.NoError(t, sa.Close())
+	buf := append(make([]byte, offset, offset+len(want[0])+IPTailroom), want[0]...)
+	before := append([]byte(nil), buf...)
+	require.ErrorIs(t, sa.SendIPBatch([][]byte{buf}, offset), net.ErrClosed)
+	require.Equal(t, before, buf)
 }
 
 func TestDatagramsStagedUntilHandshake(t *testing.T) {
