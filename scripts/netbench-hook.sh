@@ -37,6 +37,9 @@ public_key = "$("$BIN" pubkey <"$STT_WORKDIR/$peer.key")"
 endpoint = "$STT_PEER_UNDERLAY:$STT_PORT"
 allowed_ips = ["$STT_PEER_OVERLAY/32"]
 TOML
-    exec "$BIN" up --config "$conf" ;;
+    # STT_PROFILE_DIR=dir: each side writes a CPU profile there (pprof).
+    prof=()
+    [[ -n ${STT_PROFILE_DIR:-} ]] && prof=(--cpuprofile "$STT_PROFILE_DIR/$STT_SIDE.pprof")
+    exec "$BIN" up --config "$conf" "${prof[@]}" ;;
 *) echo "usage: $0 setup|run" >&2; exit 2 ;;
 esac

@@ -131,7 +131,10 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 	if len(plain) == 0 {
 		return // keepalive
 	}
-	if s.needKeepalive.CompareAndSwap(false, true) {
+	// A passive keepalive is due if nothing goes back for KeepaliveTimeout.
+	// The session goroutine is woken only when no timer of its will look:
+	// with traffic both ways, needKeepalive flips on every packet.
+	if s.needKeepalive.CompareAndSwap(false, true) && !s.keepaliveArmed.Load() {
 		s.wake()
 	}
 	if plain[0] == byte(wire.FrameTypeIP) && !s.streams.tracking() {

@@ -40,6 +40,7 @@ type Session struct {
 	lastSent, lastRecv atomic.Int64 // unix nanoseconds
 	persistentKA       atomic.Int64 // nanoseconds; overrides Config.PersistentKeepalive when set
 	needKeepalive      atomic.Bool  // data received since we last sent
+	keepaliveArmed     atomic.Bool  // the session goroutine will look at needKeepalive again
 	handshakeWanted    atomic.Bool
 	everEstablished    atomic.Bool
 

@@ -110,9 +110,13 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 
 	// Keepalives: passive (we received data and sent nothing back for
 	// KeepaliveTimeout) and persistent (nothing sent for PersistentKeepalive).
+	// Disarmed before needKeepalive is read: a packet received after this
+	// read finds the flag clear and wakes this goroutine.
+	s.keepaliveArmed.Store(false)
+	passive := s.needKeepalive.Load()
 	lastSent := time.Unix(0, s.lastSent.Load())
 	due := time.Time{}
-	if s.needKeepalive.Load() {
+	if passive {
 		due = lastSent.Add(cfg.KeepaliveTimeout)
 	}
 	pka := s.persistentKeepalive()
@@ -132,6 +136,9 @@ func (s *Session) onTimers(now time.Time) time.Duration {
 			}
 		} else {
 			at(due)
+			if passive {
+				s.keepaliveArmed.Store(true)
+			}
 		}
 	}
 	return next

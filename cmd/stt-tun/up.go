@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,11 +30,28 @@ func cmdUp(args []string, _ io.Reader, _, stderr io.Writer) int {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "the configuration file (TOML), e.g. /etc/stt-tun/stt0.toml")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until stt-tun stops")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *path == "" {
 		return fail(stderr, "up needs --config FILE (an example is in packaging/stt0.toml)")
+	}
+	if *cpuProfile != "" {
+		f, err := os.OpenFile(*cpuProfile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fail(stderr, "--cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fail(stderr, "--cpuprofile %s: %v", *cpuProfile, err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(stderr, "stt-tun: --cpuprofile %s: %v\n", *cpuProfile, err)
+			}
+		}()
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
