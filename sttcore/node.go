@@ -86,6 +86,7 @@ type Node struct {
 	// whether IP packets wait for a FlushIP.
 	rxBuf     []byte
 	ipPending IPReceiver
+	rxNonce   [stc.NonceSize]byte
 
 	stats struct {
 		handshakes, challenges atomic.Uint64

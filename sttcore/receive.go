@@ -102,8 +102,8 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 		n.drop(DropExpired, s)
 		return
 	}
-	var nonce [stc.NonceSize]byte
-	stc.PutNonce(&nonce, uint64(counter))
+	nonce := &n.rxNonce // a local would escape through the cipher.AEAD interface
+	stc.PutNonce(nonce, uint64(counter))
 	sealed := b[wire.DataHeaderLen:]
 	plain, err := kp.recv.Open(sealed[:0], nonce[:], sealed, b[:wire.DataHeaderLen])
 	if err != nil {

@@ -37,9 +37,14 @@ const IPHeadroom = wire.DataHeaderLen + 1
 // the authentication tag.
 const IPTailroom = wire.TagLen
 
-var batchPool = sync.Pool{New: func() any {
-	b := make([][]byte, 0, transport.IdealBatchSize)
-	return &b
+// sendScratch is what one SendIPBatch call needs besides the packets.
+type sendScratch struct {
+	out   [][]byte
+	nonce [stc.NonceSize]byte // here, not on the stack: it would escape through cipher.AEAD
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &sendScratch{out: make([][]byte, 0, transport.IdealBatchSize)}
 }}
 
 // SendIPBatch sends tunnelled IP packets, bufs[i][offset:] each, in one
@@ -77,12 +82,12 @@ func (s *Session) SendIPBatch(bufs [][]byte, offset int) error {
 	if !ep.IsValid() {
 		return errNoEndpoint
 	}
-	op := batchPool.Get().(*[][]byte)
-	out := (*op)[:0]
+	sc := scratchPool.Get().(*sendScratch)
+	out := sc.out[:0]
+	nonce := &sc.nonce
 	count := uint64(len(bufs))
 	pn := s.sendCounter.Add(count) - count
 	var tooLarge error
-	var nonce [stc.NonceSize]byte
 	bytes := 0
 	for i, b := range bufs {
 		if len(b)-offset > MaxDatagramSize || cap(b)-len(b) < IPTailroom {
@@ -95,7 +100,7 @@ func (s *Session) SendIPBatch(bufs [][]byte, offset int) error {
 		pkt := b[start:]
 		wire.PutDataHeader(pkt, kp.remote, wire.PacketNumber(pn+uint64(i)))
 		pkt[wire.DataHeaderLen] = byte(wire.FrameTypeIP)
-		stc.PutNonce(&nonce, pn+uint64(i))
+		stc.PutNonce(nonce, pn+uint64(i))
 		plain := pkt[wire.DataHeaderLen:]
 		sealed := kp.send.Seal(plain[:0], nonce[:], plain, pkt[:wire.DataHeaderLen])
 		pkt = pkt[:wire.DataHeaderLen+len(sealed)]
@@ -105,8 +110,8 @@ func (s *Session) SendIPBatch(bufs [][]byte, offset int) error {
 	kp.sent.Add(count)
 	err := s.node.conn.WriteBatch(out, ep)
 	clear(out)
-	*op = out[:0]
-	batchPool.Put(op)
+	sc.out = out[:0]
+	scratchPool.Put(sc)
 	if err != nil {
 		return err
 	}
@@ -204,8 +209,10 @@ func (s *Session) sendPlaintext(kp *keypair, prefix, payload []byte) error {
 	wire.PutDataHeader(b, kp.remote, wire.PacketNumber(pn))
 	b = append(b, prefix...)
 	b = append(b, payload...)
-	var nonce [stc.NonceSize]byte
-	stc.PutNonce(&nonce, pn)
+	sc := scratchPool.Get().(*sendScratch)
+	defer scratchPool.Put(sc)
+	nonce := &sc.nonce
+	stc.PutNonce(nonce, pn)
 	// Sealed in place: the ciphertext overwrites the plaintext exactly, and
 	// the header before it is the associated data (crypto/cipher's contract:
 	// dst is the plaintext's own storage and does not overlap the AD).

@@ -1,0 +1,5 @@
+//go:build race
+
+package sttcore
+
+const raceEnabled = true
