@@ -82,12 +82,6 @@ type Node struct {
 	handlers atomic.Pointer[map[wire.FrameType]FrameHandler]
 	ipRecv   atomic.Pointer[IPReceiver]
 
-	// Owned by the receive goroutine: the packet being received, and
-	// whether IP packets wait for a FlushIP.
-	rxBuf     []byte
-	ipPending IPReceiver
-	rxNonce   [stc.NonceSize]byte
-
 	stats struct {
 		handshakes, challenges atomic.Uint64
 		packets, bytes         atomic.Uint64

@@ -22,6 +22,24 @@ import (
 // A packet that fails any step is counted under its DropReason and nothing
 // is sent in answer.
 
+// rxState is what the receive path keeps between the packets of a batch. It
+// belongs to the goroutine that receives (routineReceive; a test may have
+// its own).
+type rxState struct {
+	now     time.Time // when the batch was read
+	buf     []byte    // the packet being received
+	pending IPReceiver
+	nonce   [stc.NonceSize]byte // here: a local would escape through cipher.AEAD
+}
+
+// flush ends a batch: the IP receiver gets its FlushIP.
+func (rx *rxState) flush() {
+	if r := rx.pending; r != nil {
+		rx.pending = nil
+		r.FlushIP()
+	}
+}
+
 // routineReceive reads the transport until it is closed.
 func (n *Node) routineReceive() {
 	defer n.wg.Done()
@@ -33,6 +51,7 @@ func (n *Node) routineReceive() {
 	sizes := make([]int, batch)
 	eps := make([]netip.AddrPort, batch)
 	failures := 0
+	var rx rxState
 	for {
 		count, err := n.conn.ReadBatch(bufs, sizes, eps)
 		if err != nil {
@@ -55,17 +74,15 @@ func (n *Node) routineReceive() {
 			continue
 		}
 		failures = 0
+		rx.now = n.now() // one clock reading per batch: it takes well under a millisecond
 		for i := range count {
-			n.receivePacket(bufs[i][:sizes[i]], eps[i])
+			n.receivePacket(&rx, bufs[i][:sizes[i]], eps[i])
 		}
-		if r := n.ipPending; r != nil {
-			n.ipPending = nil
-			r.FlushIP()
-		}
+		rx.flush()
 	}
 }
 
-func (n *Node) receivePacket(b []byte, src netip.AddrPort) {
+func (n *Node) receivePacket(rx *rxState, b []byte, src netip.AddrPort) {
 	n.stats.packets.Add(1)
 	n.stats.bytes.Add(uint64(len(b)))
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
@@ -75,13 +92,13 @@ func (n *Node) receivePacket(b []byte, src netip.AddrPort) {
 		return
 	}
 	if typ == wire.TypeData {
-		n.receiveData(b, src)
+		n.receiveData(rx, b, src)
 		return
 	}
 	n.receiveHandshake(typ, b, src)
 }
 
-func (n *Node) receiveData(b []byte, src netip.AddrPort) {
+func (n *Node) receiveData(rx *rxState, b []byte, src netip.AddrPort) {
 	idx, counter, err := wire.ParseDataHeader(b)
 	if err != nil {
 		n.drop(DropMalformed, nil)
@@ -94,7 +111,7 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 	}
 	kp := e.keypair
 	s := kp.session
-	now := n.now()
+	now := rx.now
 	cfg := n.cfg
 	// RejectAfterMessages counts packets per keypair; the counter itself
 	// runs on across rekeys for the whole session.
@@ -102,7 +119,7 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 		n.drop(DropExpired, s)
 		return
 	}
-	nonce := &n.rxNonce // a local would escape through the cipher.AEAD interface
+	nonce := &rx.nonce
 	stc.PutNonce(nonce, uint64(counter))
 	sealed := b[wire.DataHeaderLen:]
 	plain, err := kp.recv.Open(sealed[:0], nonce[:], sealed, b[:wire.DataHeaderLen])
@@ -139,30 +156,30 @@ func (n *Node) receiveData(b []byte, src netip.AddrPort) {
 	}
 	if plain[0] == byte(wire.FrameTypeIP) && !s.streams.tracking() {
 		// The tunnel's fast path: one IP frame, running to the end.
-		n.deliverIP(s, b[:wire.DataHeaderLen+len(plain)], wire.DataHeaderLen+1)
+		n.deliverIP(rx, s, b[:wire.DataHeaderLen+len(plain)], wire.DataHeaderLen+1)
 		return
 	}
-	n.rxBuf = b[:wire.DataHeaderLen+len(plain)]
-	n.receiveFrames(s, plain, counter, now)
-	n.rxBuf = nil
+	rx.buf = b[:wire.DataHeaderLen+len(plain)]
+	n.receiveFrames(rx, s, plain, counter, now)
+	rx.buf = nil
 }
 
 // deliverIP hands buf[offset:] to the IP receiver.
-func (n *Node) deliverIP(s *Session, buf []byte, offset int) {
+func (n *Node) deliverIP(rx *rxState, s *Session, buf []byte, offset int) {
 	r := n.ipRecv.Load()
 	if r == nil {
 		return
 	}
 	(*r).ReceiveIP(s, buf, offset)
-	if n.ipPending != nil && n.ipPending != *r {
-		n.ipPending.FlushIP() // the receiver was replaced meanwhile
+	if rx.pending != nil && rx.pending != *r {
+		rx.pending.FlushIP() // the receiver was replaced meanwhile
 	}
-	n.ipPending = *r
+	rx.pending = *r
 }
 
 // receiveFrames validates every frame of an authenticated plaintext and then
 // acts on them: a packet with one invalid frame takes no effect at all.
-func (n *Node) receiveFrames(s *Session, plain []byte, pn wire.PacketNumber, now time.Time) {
+func (n *Node) receiveFrames(rx *rxState, s *Session, plain []byte, pn wire.PacketNumber, now time.Time) {
 	streamFrames, eliciting := false, false
 	for rest := plain; len(rest) > 0; {
 		c, f, err := n.parser.ParseNext(rest)
@@ -214,14 +231,14 @@ func (n *Node) receiveFrames(s *Session, plain []byte, pn wire.PacketNumber, now
 			// Datagrams, IP packets and application frames are handed over
 			// without the streams lock.
 			m.mu.Unlock()
-			ok := n.receiveFrame(s, f)
+			ok := n.receiveFrame(rx, s, f)
 			m.mu.Lock()
 			if !ok {
 				break
 			}
 			continue
 		}
-		if !n.receiveFrame(s, f) {
+		if !n.receiveFrame(rx, s, f) {
 			return
 		}
 	}
@@ -238,18 +255,18 @@ func (n *Node) receiveFrames(s *Session, plain []byte, pn wire.PacketNumber, now
 	}
 }
 
-// ipFrameEnd finds where f.Packet ends in n.rxBuf.
-func (n *Node) ipFrameEnd(f *wire.IPFrame) (int, bool) {
+// ipFrameEnd finds where f.Packet ends in rx.buf.
+func (rx *rxState) ipFrameEnd(f *wire.IPFrame) (int, bool) {
 	if len(f.Packet) == 0 {
 		return 0, false
 	}
 	if !f.LengthPresent {
-		return len(n.rxBuf), true
+		return len(rx.buf), true
 	}
 	// Rare (IP_LEN frames are never sent by this implementation): find the
 	// packet by its address in the buffer.
-	for off := wire.DataHeaderLen + 1; off+len(f.Packet) <= len(n.rxBuf); off++ {
-		if &n.rxBuf[off] == &f.Packet[0] {
+	for off := wire.DataHeaderLen + 1; off+len(f.Packet) <= len(rx.buf); off++ {
+		if &rx.buf[off] == &f.Packet[0] {
 			return off + len(f.Packet), true
 		}
 	}
@@ -269,7 +286,7 @@ func isStreamLayer(f wire.Frame) bool {
 }
 
 // receiveFrame acts on one frame; it reports false when the session ended.
-func (n *Node) receiveFrame(s *Session, f wire.Frame) bool {
+func (n *Node) receiveFrame(rx *rxState, s *Session, f wire.Frame) bool {
 	switch f := f.(type) {
 	case *wire.DatagramFrame:
 		d := make([]byte, len(f.Data))
@@ -281,10 +298,10 @@ func (n *Node) receiveFrame(s *Session, f wire.Frame) bool {
 			n.drop(DropDatagramQueue, s)
 		}
 	case *wire.IPFrame:
-		// f.Packet lies in n.rxBuf; an IP frame without a length is the
+		// f.Packet lies in rx.buf; an IP frame without a length is the
 		// last, so it ends where the plaintext does.
-		if end, ok := n.ipFrameEnd(f); ok {
-			n.deliverIP(s, n.rxBuf[:end:end], end-len(f.Packet)) // more frames may follow: no spare capacity
+		if end, ok := rx.ipFrameEnd(f); ok {
+			n.deliverIP(rx, s, rx.buf[:end:end], end-len(f.Packet)) // more frames may follow: no spare capacity
 		}
 	case *wire.ApplicationFrame:
 		if m := n.handlers.Load(); m != nil {
