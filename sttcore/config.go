@@ -62,8 +62,46 @@ type Config struct {
 	// means 128; sessions beyond it are refused.
 	AcceptBacklog int
 
+	// CongestionControl chooses the congestion controller of the streams
+	// this node sends (each session has its own). The zero value is
+	// CongestionCubic; CongestionBBR suits paths with random loss. The two
+	// ends of a session may choose differently: it only affects how fast
+	// each sends.
+	CongestionControl CongestionControl
+
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+}
+
+// CongestionControl names a congestion controller for streams
+// (docs/protocol.md §7.6). Tunnelled IP packets and datagrams are never
+// congestion controlled.
+type CongestionControl uint8
+
+const (
+	// CongestionCubic is CUBIC (RFC 9438) with the window rules of RFC 9002
+	// §7: a loss-based controller, which reads every loss as congestion and
+	// reduces its window by 30 %. The default.
+	CongestionCubic CongestionControl = iota
+	// CongestionBBR is BBR version 1
+	// (draft-cardwell-iccrg-bbr-congestion-control-00): it paces at the
+	// path's estimated bottleneck bandwidth and keeps twice the estimated
+	// bandwidth-delay product in flight, and does not slow down for random
+	// loss. On a lossy path (radio, a congested Wi-Fi) it is many times
+	// faster than CUBIC; it competes harder against loss-based flows on a
+	// shared bottleneck with a shallow buffer.
+	CongestionBBR
+)
+
+// String returns the controller's name: "cubic" or "bbr".
+func (c CongestionControl) String() string {
+	switch c {
+	case CongestionCubic:
+		return "cubic"
+	case CongestionBBR:
+		return "bbr"
+	}
+	return fmt.Sprintf("CongestionControl(%d)", uint8(c))
 }
 
 // populate returns a copy of c with defaults filled in, or an error naming
@@ -114,6 +152,8 @@ func (c *Config) populate() (*Config, error) {
 		return nil, fmt.Errorf("sttcore: Config.RekeyAttemptTime (%v) is shorter than RekeyTimeout (%v)", cfg.RekeyAttemptTime, cfg.RekeyTimeout)
 	case cfg.UnderLoadRate < 0 || cfg.HandshakeQueue < 8 || cfg.MaxPendingSessions < 0 || cfg.DatagramQueue < 0 || cfg.AcceptBacklog < 0:
 		return nil, errors.New("sttcore: Config has a negative limit, or HandshakeQueue below 8")
+	case cfg.CongestionControl > CongestionBBR:
+		return nil, fmt.Errorf("sttcore: Config.CongestionControl is %v: want CongestionCubic or CongestionBBR", cfg.CongestionControl)
 	}
 	return &cfg, nil
 }

@@ -37,10 +37,14 @@ const (
 // guarded by streams.mu.
 type recovery struct {
 	rttStats *congestion.RTTStats
-	cc       *congestion.Cubic
-	sph      *ackhandler.SentPacketHandler
-	rph      *ackhandler.ReceivedPacketTracker
-	inUse    bool // a stream frame was sent or received: track packets, send ACKs
+	cc       congestion.Controller // Config.CongestionControl
+	// appLimited, if not nil, is told that the sender had nothing to send
+	// although the window and the pacer would have let it (BBR does not
+	// let the rate samples of such times lower its bandwidth estimate).
+	appLimited func(bytesInFlight wire.ByteCount)
+	sph        *ackhandler.SentPacketHandler
+	rph        *ackhandler.ReceivedPacketTracker
+	inUse      bool // a stream frame was sent or received: track packets, send ACKs
 
 	plain   [maxStreamBatch][]byte
 	packets [maxStreamBatch][]byte
@@ -52,13 +56,24 @@ type recovery struct {
 func (r *recovery) init(m *streams) {
 	r.rttStats = congestion.NewRTTStats()
 	r.rttStats.SetMaxAckDelay(maxAckDelay)
-	r.cc = congestion.NewCubic(r.rttStats, maxStreamPacket)
+	r.cc, r.appLimited = newController(m.sess.node.cfg.CongestionControl, r.rttStats)
 	r.sph = ackhandler.NewSentPacketHandler(r.rttStats, r.cc)
 	r.rph = ackhandler.NewReceivedPacketTracker()
 	for i := range r.plain {
 		r.plain[i] = make([]byte, 0, maxStreamPlain)
 		r.packets[i] = make([]byte, 0, maxStreamPacket)
 	}
+}
+
+// newController returns the congestion controller kind names, and the
+// function to tell it that the sender is application limited (nil if it does
+// not need to know).
+func newController(kind CongestionControl, rtt *congestion.RTTStats) (congestion.Controller, func(wire.ByteCount)) {
+	if kind == CongestionBBR {
+		b := congestion.NewBBR(rtt, maxStreamPacket)
+		return b, b.OnAppLimited
+	}
+	return congestion.NewCubic(rtt, maxStreamPacket), nil
 }
 
 // streamHandler and controlHandler learn the fate of the frames they sent.
@@ -139,8 +154,13 @@ func (s *Session) sendStreams(now time.Time) (time.Time, bool) {
 		ackOnly := mode == ackhandler.SendAck || mode == ackhandler.SendPacingLimited
 		plain, eliciting := m.buildPacket(m.plain[n][:0], now, ackOnly, mode == ackhandler.SendPTO)
 		if len(plain) == 0 {
-			if mode == ackhandler.SendPacingLimited && m.hasData() {
+			switch {
+			case mode == ackhandler.SendPacingLimited && m.hasData():
 				next = m.sph.TimeUntilSend()
+			case mode == ackhandler.SendAny && m.appLimited != nil:
+				// Nothing to send (or flow control holds it back) while
+				// the window and the pacer have room.
+				m.appLimited(m.sph.BytesInFlight())
 			}
 			break
 		}

@@ -2,7 +2,10 @@
 // streams: one stream carrying a large transfer between two nodes over real
 // UDP in Linux network namespaces, with random loss on the path and, where
 // asked, 20 ms of one-way delay; and its goodput beside kernel TCP's over
-// the same path in the same run.
+// the same path in the same run. Each case names the congestion controller
+// of the stream's sender (sttcore.Config.CongestionControl): the lossy
+// end-to-end tests run with BBR, which random loss does not slow down, and
+// the benchmarks measure CUBIC and BBR side by side.
 //
 // The package holds only tests and a benchmark. Every case builds the same
 // three-namespace path (internal/netnstest):

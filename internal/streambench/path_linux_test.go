@@ -103,36 +103,40 @@ func (p *path) startRelay(t testing.TB, target netip.AddrPort, delay time.Durati
 	}
 }
 
-// newNode starts an sttcore node on addr inside ns (its socket stays in ns)
-// and closes it at cleanup.
-func newNode(t testing.TB, ns *netnstest.NS, addr netip.Addr, seed []byte) *sttcore.Node {
+// newNode starts an sttcore node on addr inside ns (its socket stays in ns),
+// sending streams under congestion controller cc, and closes it at cleanup.
+func newNode(t testing.TB, ns *netnstest.NS, addr netip.Addr, seed []byte, cc sttcore.CongestionControl) *sttcore.Node {
 	t.Helper()
 	key, err := stc.GeneratePrivateKey()
 	require.NoError(t, err)
 	var n *sttcore.Node
 	require.NoError(t, ns.Do(func() (err error) {
-		n, err = sttcore.Listen(netip.AddrPortFrom(addr, 0).String(), &sttcore.Config{PrivateKey: key, SharedSeed: seed})
+		n, err = sttcore.Listen(netip.AddrPortFrom(addr, 0).String(), &sttcore.Config{PrivateKey: key, SharedSeed: seed, CongestionControl: cc})
 		return err
 	}))
 	t.Cleanup(func() { require.NoError(t, n.Close()) })
 	return n
 }
 
-// nodePair starts node A in a and node B in b, of one network.
-func (p *path) nodePair(t testing.TB) (a, b *sttcore.Node) {
+// nodePair starts node A in a and node B in b, of one network, both with
+// congestion controller cc.
+func (p *path) nodePair(t testing.TB, cc sttcore.CongestionControl) (a, b *sttcore.Node) {
 	t.Helper()
 	seed, err := stc.GenerateSharedSeed()
 	require.NoError(t, err)
-	return newNode(t, p.a, addrA, seed), newNode(t, p.b, addrB, seed)
+	return newNode(t, p.a, addrA, seed, cc), newNode(t, p.b, addrB, seed, cc)
 }
 
-// segmentTCP says whether a's TCP connections opened from now on send
-// every segment as a packet of its own (gso_max_size of one MTU on a's
-// interface) or, as by default, hand veth GSO packets of up to 64 KiB that
-// stay whole all the way to b. It matters for loss: nftables counts a GSO
-// packet as one packet, so 1 % loss of 64 KiB GSO packets is far fewer loss
-// events than 1 % of the segments a wire would carry.
-func (p *path) segmentTCP(t testing.TB, on bool) {
+// segment says whether what a sends from now on crosses the path one
+// packet per segment or datagram (gso_max_size of one MTU on a's interface,
+// so the kernel splits GSO packets before the veth), or, as by default, in
+// GSO packets of up to 64 KiB that stay whole all the way to b: TCP's
+// segments, and the UDP GSO batches an sttcore node sends (up to 32
+// datagrams). It matters for loss: nftables counts a GSO packet as one
+// packet, so 1 % loss of GSO packets is far fewer loss events than 1 % of
+// the segments or datagrams a wire would carry. For TCP it takes effect on
+// connections opened afterwards.
+func (p *path) segment(t testing.TB, on bool) {
 	t.Helper()
 	size := defaultGSOMaxSize
 	if on {

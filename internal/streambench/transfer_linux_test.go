@@ -60,6 +60,9 @@ type route struct {
 	// state describes the connection's inner state for failure messages;
 	// nil if there is nothing to say.
 	state func() string
+	// losses returns the packets the sending side has sent and declared
+	// lost so far; nil where they are not counted.
+	losses func() (sent, lost uint64)
 }
 
 // result is what a transfer did.
@@ -243,6 +246,13 @@ func streamRoute(a, b *sttcore.Node, via netip.AddrPort) route {
 				msg += fmt.Sprintf("\nreceiver session %+v", sb.Stats())
 			}
 			return msg + fmt.Sprintf("\nnode A %+v\nnode B %+v", a.Stats(), b.Stats())
+		},
+		losses: func() (sent, lost uint64) {
+			if sa == nil {
+				return 0, 0
+			}
+			st := sa.Stats()
+			return st.PacketsSent, st.StreamPacketsLost
 		},
 	}
 }

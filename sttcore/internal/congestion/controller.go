@@ -8,7 +8,7 @@ import (
 
 // A Controller decides how much a sender may have in flight and when its
 // next packet may leave. Package ackhandler calls it as packets are sent,
-// acknowledged and lost; *Cubic implements it.
+// acknowledged and lost; *Cubic and *BBR implement it.
 type Controller interface {
 	// OnPacketSent is told of every packet sent, after bytesInFlight was
 	// updated. isRetransmittable says whether the packet is ack-eliciting
@@ -20,9 +20,10 @@ type Controller interface {
 	// ascending packet number order, after the losses the same ACK
 	// revealed. priorInFlight is the bytes in flight before the ACK.
 	OnPacketAcked(pn wire.PacketNumber, ackedBytes, priorInFlight wire.ByteCount, eventTime time.Time)
-	// OnCongestionEvent is told of each in-flight packet declared lost. The
-	// window is reduced once per recovery period: losses of packets sent
-	// before the current recovery period began do not reduce it again.
+	// OnCongestionEvent is told of each in-flight packet declared lost.
+	// Cubic reduces its window once per recovery period (losses of packets
+	// sent before the current recovery period began do not reduce it
+	// again); BBR does not reduce it.
 	OnCongestionEvent(pn wire.PacketNumber, lostBytes, priorInFlight wire.ByteCount)
 	// OnRetransmissionTimeout is told that the probe timeout fired.
 	// packetsRetransmitted true asks for the classic RTO response (window
@@ -40,10 +41,12 @@ type Controller interface {
 	HasPacingBudget(now time.Time) bool
 	// GetCongestionWindow returns the congestion window in bytes.
 	GetCongestionWindow() wire.ByteCount
-	// InSlowStart reports whether the window is below ssthresh.
+	// InSlowStart reports whether the controller is in slow start: for
+	// Cubic, the window is below ssthresh; for BBR, Startup.
 	InSlowStart() bool
 	// InRecovery reports whether a recovery period is under way: a loss
-	// reduced the window and no packet sent since has been acknowledged.
+	// (for BBR, only persistent congestion) reduced the window and no
+	// packet sent since has been acknowledged.
 	InRecovery() bool
 	// SetMaxDatagramSize sets the largest datagram the path carries, which
 	// scales the minimum and initial windows, the window growth and the

@@ -107,19 +107,22 @@ func (c *Cubic) CanSend(bytesInFlight wire.ByteCount) bool { return bytesInFligh
 // HasPacingBudget reports whether the pacer lets a full-sized datagram go
 // at now.
 func (c *Cubic) HasPacingBudget(now time.Time) bool {
-	return c.pacer.Budget(now, c.cwnd, c.rtt.SmoothedRTT()) >= c.maxDatagramSize
+	return c.pacer.Budget(now, c.pacingRate()) >= c.maxDatagramSize
 }
+
+// pacingRate is N × cwnd per smoothed RTT (RFC 9002 §7.7).
+func (c *Cubic) pacingRate() rate { return cwndRate(c.cwnd, c.rtt.SmoothedRTT()) }
 
 // TimeUntilSend returns when the pacer lets the next full-sized datagram go,
 // or the zero time if it does now.
 func (c *Cubic) TimeUntilSend(wire.ByteCount) time.Time {
-	return c.pacer.TimeUntilSend(c.cwnd, c.rtt.SmoothedRTT())
+	return c.pacer.TimeUntilSend(c.pacingRate())
 }
 
 // OnPacketSent spends pacing budget on the packet and, if it is
 // retransmittable, remembers it as the largest sent.
 func (c *Cubic) OnPacketSent(now time.Time, _ wire.ByteCount, pn wire.PacketNumber, bytes wire.ByteCount, isRetransmittable bool) {
-	c.pacer.SentPacket(now, bytes, c.cwnd, c.rtt.SmoothedRTT())
+	c.pacer.SentPacket(now, bytes, c.pacingRate())
 	c.sentAny = true
 	if isRetransmittable && pn >= c.largestSent {
 		c.largestSent = pn

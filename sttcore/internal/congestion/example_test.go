@@ -42,6 +42,38 @@ func ExampleNewCubic() {
 	// pacing: true true
 }
 
+func ExampleNewBBR() {
+	rtt := congestion.NewRTTStats()
+	cc := congestion.NewBBR(rtt, 1200)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	fmt.Println("initial window:", cc.GetCongestionWindow(), "state:", cc.State())
+
+	// Ten packets, 1 ms apart, each acknowledged 50 ms after it left: the
+	// model learns the RTT and a first delivery rate, and Startup grows
+	// the window by what was acknowledged.
+	var inFlight wire.ByteCount
+	for pn := range wire.PacketNumber(10) {
+		inFlight += 1200
+		cc.OnPacketSent(now.Add(time.Duration(pn)*time.Millisecond), inFlight, pn, 1200, true)
+	}
+	for pn := range wire.PacketNumber(10) {
+		cc.OnPacketAcked(pn, 1200, inFlight, now.Add(time.Duration(50+pn)*time.Millisecond))
+		inFlight -= 1200
+	}
+	fmt.Println("after one round trip:", cc.GetCongestionWindow(), "state:", cc.State())
+	fmt.Println("min RTT:", cc.MinRTT(), "bandwidth:", cc.BandwidthEstimate(), "B/s")
+
+	// A loss changes neither the window nor the model.
+	cc.OnPacketSent(now, 1200, 10, 1200, true)
+	cc.OnCongestionEvent(10, 1200, 1200)
+	fmt.Println("after a loss:", cc.GetCongestionWindow(), "recovery:", cc.InRecovery())
+	// Output:
+	// initial window: 12000 state: Startup
+	// after one round trip: 24000 state: Startup
+	// min RTT: 50ms bandwidth: 203389 B/s
+	// after a loss: 24000 recovery: false
+}
+
 func ExampleRTTStats() {
 	rtt := congestion.NewRTTStats()
 	fmt.Println("before a sample, PTO:", rtt.PTO(true))

@@ -1,0 +1,117 @@
+package sttcore
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seigr/stt-tun/sttcore/internal/congestion"
+	"github.com/seigr/stt-tun/sttcore/transport/transporttest"
+)
+
+func TestConfigCongestionControl(t *testing.T) {
+	tests := []struct {
+		cc      CongestionControl
+		name    string
+		wantErr bool
+	}{
+		{CongestionCubic, "cubic", false},
+		{CongestionBBR, "bbr", false},
+		{2, "CongestionControl(2)", true},
+		{255, "CongestionControl(255)", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.name, tt.cc.String())
+			cfg, err := (&Config{PrivateKey: newKey(t), CongestionControl: tt.cc}).populate()
+			if tt.wantErr {
+				require.ErrorContains(t, err, "Config.CongestionControl")
+				require.ErrorContains(t, err, tt.name)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.cc, cfg.CongestionControl)
+		})
+	}
+	cfg, err := (&Config{PrivateKey: newKey(t)}).populate()
+	require.NoError(t, err)
+	require.Equal(t, CongestionCubic, cfg.CongestionControl, "the zero value is CUBIC")
+}
+
+// senderController returns the congestion controller of s's streams.
+func senderController(s *Session) congestion.Controller {
+	m := s.streams
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cc
+}
+
+// TestStreamCongestionControlOverLossyNetwork sends a stream over an
+// in-process network that loses 3 % of the packets each way, with each
+// controller: the sender's streams use the one its Config names, every byte
+// arrives, and BBR's model ends near the path's RTT.
+func TestStreamCongestionControlOverLossyNetwork(t *testing.T) {
+	for _, cc := range []CongestionControl{CongestionCubic, CongestionBBR} {
+		t.Run(cc.String(), func(t *testing.T) {
+			netw := transporttest.NewNetwork(transporttest.Config{Loss: 0.03, Delay: 5 * time.Millisecond, Seed: 9438})
+			t.Cleanup(func() { _ = netw.Close() })
+			ca, err := netw.NewConn(netip.MustParseAddrPort("10.0.0.1:7000"))
+			require.NoError(t, err)
+			cb, err := netw.NewConn(netip.MustParseAddrPort("10.0.0.2:7000"))
+			require.NoError(t, err)
+			mod := func(c *Config) {
+				c.RekeyTimeout = 200 * time.Millisecond // handshakes are lost too
+				c.CongestionControl = cc
+			}
+			a, b := newNodeOn(t, ca, mod), newNodeOn(t, cb, mod)
+			sa, sb := connect(t, a, b)
+
+			switch cc {
+			case CongestionBBR:
+				require.IsType(t, (*congestion.BBR)(nil), senderController(sa))
+			default:
+				require.IsType(t, (*congestion.Cubic)(nil), senderController(sa))
+			}
+
+			ctx := ctxT(t, 60*time.Second)
+			data := make([]byte, 2<<20)
+			_, _ = rand.NewChaCha8([32]byte{3}).Read(data)
+			st, err := sa.OpenStream(ctx)
+			require.NoError(t, err)
+			done := make(chan error, 1)
+			go func() {
+				_, err := io.Copy(st, bytes.NewReader(data))
+				if err == nil {
+					err = st.CloseWrite()
+				}
+				done <- err
+			}()
+			peer, err := sb.AcceptStream(ctx)
+			require.NoError(t, err)
+			h := sha256.New()
+			start := time.Now()
+			n, err := io.Copy(h, peer)
+			require.NoError(t, err)
+			require.Equal(t, int64(len(data)), n)
+			require.Equal(t, sha256.Sum256(data), [32]byte(h.Sum(nil)))
+			require.NoError(t, <-done)
+			require.Positive(t, netw.Stats().DroppedLoss)
+
+			m := sa.streams
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			t.Logf("%v: %d MiB in %v; sender %+v cwnd %d srtt %v", cc, len(data)>>20, time.Since(start), m.sph.Stats(), m.cc.GetCongestionWindow(), m.rttStats.SmoothedRTT())
+			if b, ok := m.cc.(*congestion.BBR); ok {
+				require.Positive(t, b.BandwidthEstimate())
+				require.GreaterOrEqual(t, b.MinRTT(), 10*time.Millisecond, "two 5 ms hops")
+				require.Less(t, b.MinRTT(), 100*time.Millisecond)
+			}
+		})
+	}
+}
