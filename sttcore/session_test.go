@@ -123,7 +123,9 @@ func TestSendIPBatch(t *testing.T) {
 	require.Less(t, r.flushes, count, "one flush per batch, not per packet")
 	require.Zero(t, r.pending, "every batch ends with a flush")
 	r.mu.Unlock()
-	require.Equal(t, sent+count, sa.Stats().PacketsSent)
+	// The session goroutine may send a keepalive meanwhile (the handshake's
+	// confirmation), never more.
+	require.InDelta(t, sent+count, sa.Stats().PacketsSent, 1)
 
 	// Bad calls: too little head room; a packet without tail room is not
 	// sent, the others are.
