@@ -1,9 +1,6 @@
 package sttcore
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"io"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -82,25 +79,8 @@ func TestStreamCongestionControlOverLossyNetwork(t *testing.T) {
 			ctx := ctxT(t, 60*time.Second)
 			data := make([]byte, 2<<20)
 			_, _ = rand.NewChaCha8([32]byte{3}).Read(data)
-			st, err := sa.OpenStream(ctx)
-			require.NoError(t, err)
-			done := make(chan error, 1)
-			go func() {
-				_, err := io.Copy(st, bytes.NewReader(data))
-				if err == nil {
-					err = st.CloseWrite()
-				}
-				done <- err
-			}()
-			peer, err := sb.AcceptStream(ctx)
-			require.NoError(t, err)
-			h := sha256.New()
 			start := time.Now()
-			n, err := io.Copy(h, peer)
-			require.NoError(t, err)
-			require.Equal(t, int64(len(data)), n)
-			require.Equal(t, sha256.Sum256(data), [32]byte(h.Sum(nil)))
-			require.NoError(t, <-done)
+			copyOverStream(t, ctx, sa, sb, data)
 			require.Positive(t, netw.Stats().DroppedLoss)
 
 			m := sa.streams

@@ -2,6 +2,7 @@ package sttcore
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"math/rand/v2"
@@ -53,8 +54,20 @@ func TestStreamBulk(t *testing.T) {
 	data := make([]byte, size)
 	rng := rand.NewChaCha8([32]byte{1})
 	_, _ = rng.Read(data)
-	want := sha256.Sum256(data)
 
+	start := time.Now()
+	copyOverStream(t, ctx, sa, sb, data)
+	m := sa.streams
+	m.mu.Lock()
+	t.Logf("%d MiB in %v; sender %+v cwnd %d srtt %v", size>>20, time.Since(start), m.sph.Stats(), m.cc.GetCongestionWindow(), m.rttStats.SmoothedRTT())
+	m.mu.Unlock()
+	t.Logf("receiver drops %v, node drops %v", sb.Stats().Drops.Map(), b.Stats().Drops.Map())
+}
+
+// copyOverStream sends data over a new stream from sa and checks that sb's
+// peer reads exactly it (length and SHA-256), then EOF.
+func copyOverStream(t *testing.T, ctx context.Context, sa, sb *Session, data []byte) {
+	t.Helper()
 	st, err := sa.OpenStream(ctx)
 	require.NoError(t, err)
 	done := make(chan error, 1)
@@ -68,15 +81,9 @@ func TestStreamBulk(t *testing.T) {
 	peer, err := sb.AcceptStream(ctx)
 	require.NoError(t, err)
 	h := sha256.New()
-	start := time.Now()
 	n, err := io.Copy(h, peer)
 	require.NoError(t, err)
-	require.Equal(t, int64(size), n)
-	require.Equal(t, want, [32]byte(h.Sum(nil)))
+	require.Equal(t, int64(len(data)), n)
+	require.Equal(t, sha256.Sum256(data), [32]byte(h.Sum(nil)))
 	require.NoError(t, <-done)
-	m := sa.streams
-	m.mu.Lock()
-	t.Logf("%d MiB in %v; sender %+v cwnd %d srtt %v", size>>20, time.Since(start), m.sph.Stats(), m.cc.GetCongestionWindow(), m.rttStats.SmoothedRTT())
-	m.mu.Unlock()
-	t.Logf("receiver drops %v, node drops %v", sb.Stats().Drops.Map(), b.Stats().Drops.Map())
 }
