@@ -54,6 +54,12 @@ type Config struct {
 	// ResolveTimeout bounds each resolution of a peer's host name. Zero
 	// means 5 s.
 	ResolveTimeout time.Duration
+	// NoSchedulerKeeper turns off what keeps the Go runtime's monitor
+	// thread out of its deep sleep while packets flow (internal/schedkeep).
+	// With it off, the process makes about 200 fewer wake-ups a second
+	// while traffic flows, and every packet that arrives after an idle
+	// moment waits longer (ping rises by 50–100 µs on the test machine).
+	NoSchedulerKeeper bool
 }
 
 func (c *Config) validate() error {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seigr/stt-tun/internal/schedkeep"
 	"github.com/seigr/stt-tun/routing"
 	"github.com/seigr/stt-tun/sttcore"
 	"github.com/seigr/stt-tun/sttcore/stc"
@@ -97,6 +98,14 @@ func New(cfg Config) (*Engine, error) {
 	go e.routineReadFromTUN()
 	go e.routineAccept()
 	go e.routineMaintain()
+	if !cfg.NoSchedulerKeeper {
+		keeper := schedkeep.New(e.activity, schedkeep.Config{})
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			keeper.Run(e.ctx)
+		}()
+	}
 	// Handshake with every peer we can reach at once, so the tunnel is up
 	// before the first packet needs it.
 	for _, p := range e.allPeers() {
@@ -148,6 +157,15 @@ func (e *Engine) Close() error {
 }
 
 func (e *Engine) peer(k stc.PublicKey) *peer { return (*e.peers.Load())[k] }
+
+// activity is a counter that moves while packets flow through the tunnel.
+func (e *Engine) activity() uint64 {
+	var n uint64
+	for _, p := range *e.peers.Load() {
+		n += p.txPackets.Load() + p.rxPackets.Load()
+	}
+	return n
+}
 
 func (e *Engine) allPeers() []*peer {
 	m := *e.peers.Load()

@@ -7,8 +7,9 @@
 #        ../shared/bench/netbench.sh -r 3 wireguard-go stt
 #
 # setup makes a key per side and a shared seed in $STT_WORKDIR; run writes
-# the side's configuration and execs `stt-tun up` in the foreground, as
-# netbench wants (it stops it with SIGTERM).
+# the side's configuration and runs `stt-tun up` in the foreground, as
+# netbench wants (it stops it with SIGTERM), and logs the daemon's peak
+# resident memory when it stops.
 set -euo pipefail
 BIN=${STT_BIN:-stt-tun}
 case ${1:-} in
@@ -40,6 +41,16 @@ TOML
     # STT_PROFILE_DIR=dir: each side writes a CPU profile there (pprof).
     prof=()
     [[ -n ${STT_PROFILE_DIR:-} ]] && prof=(--cpuprofile "$STT_PROFILE_DIR/$STT_SIDE.pprof")
-    exec "$BIN" up --config "$conf" "${prof[@]}" ;;
+    # The daemon runs as a child, not exec'd, so that its peak resident
+    # memory (VmHWM, sampled twice a second) reaches the log when netbench
+    # stops the side with SIGTERM.
+    "$BIN" up --config "$conf" "${prof[@]}" &
+    pid=$! hwm=unknown
+    trap 'kill -TERM $pid 2>/dev/null; wait $pid; echo "stt-tun $STT_SIDE peak RSS (VmHWM): $hwm" >&2; exit 0' TERM INT
+    while kill -0 "$pid" 2>/dev/null; do
+        v=$(awk '/^VmHWM/ {print $2, $3}' "/proc/$pid/status" 2>/dev/null) && [[ -n $v ]] && hwm=$v
+        sleep 0.5 & wait $!
+    done
+    wait "$pid" ;;
 *) echo "usage: $0 setup|run" >&2; exit 2 ;;
 esac

@@ -23,11 +23,19 @@ const (
 	MaxMTU = 65535
 	// MaxNameLen is the longest interface name in bytes (IFNAMSIZ-1).
 	MaxNameLen = 15
+	// DefaultTxQueueLen is the device's queue length when
+	// Config.TxQueueLen is zero: packets the kernel holds for stt-tun to
+	// read. The kernel's default for a TUN device, 500, is 10 ms of a
+	// 500 Mbit/s UDP stream; a tunnel end that is not scheduled for that
+	// long lost packets there in the benchmarks (docs/performance.md).
+	DefaultTxQueueLen = 1000
+	// MaxTxQueueLen is the largest TxQueueLen accepted.
+	MaxTxQueueLen = 1 << 20
 )
 
 // Config describes the TUN device Create makes. Its zero value is valid: a
-// device named DefaultName with MTU DefaultMTU, no addresses and the kernel's
-// default route metric.
+// device named DefaultName with MTU DefaultMTU, DefaultTxQueueLen, no
+// addresses and the kernel's default route metric.
 type Config struct {
 	// Name is the interface name, at most MaxNameLen bytes, without '/',
 	// ':', '%' or white space. If empty, DefaultName is used.
@@ -41,6 +49,11 @@ type Config struct {
 	// and IPv6, e.g. 10.0.0.1/24 and fd00::1/64. The kernel adds the
 	// connected route of each prefix.
 	Addresses []netip.Prefix
+
+	// TxQueueLen is the length of the device's queue: how many packets the
+	// kernel holds for stt-tun to read before it drops them. If zero,
+	// DefaultTxQueueLen is used.
+	TxQueueLen int
 
 	// RouteMetric is the metric (priority) of the routes AddRoute and
 	// SetRoutes install. If zero, the kernel default applies: 0 for IPv4,
@@ -76,6 +89,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MTU == 0 {
 		c.MTU = DefaultMTU
 	}
+	if c.TxQueueLen == 0 {
+		c.TxQueueLen = DefaultTxQueueLen
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -102,6 +118,10 @@ func (c Config) withDefaults() (Config, error) {
 	case hasIPv6 && c.MTU < MinMTUIPv6:
 		return c, &ConfigError{"MTU", fmt.Sprint(c.MTU),
 			fmt.Sprintf("too small for IPv6; set an MTU of at least %d or remove the IPv6 addresses", MinMTUIPv6)}
+	}
+	if c.TxQueueLen < 0 || c.TxQueueLen > MaxTxQueueLen {
+		return c, &ConfigError{"TxQueueLen", fmt.Sprint(c.TxQueueLen),
+			fmt.Sprintf("out of range; set a queue length from 1 to %d (0 selects %d)", MaxTxQueueLen, DefaultTxQueueLen)}
 	}
 	if c.RouteMetric < 0 || int64(c.RouteMetric) > math.MaxUint32 {
 		return c, &ConfigError{"RouteMetric", fmt.Sprint(c.RouteMetric),

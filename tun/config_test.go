@@ -16,15 +16,16 @@ func TestConfigDefaults(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, DefaultName, c.Name)
 	require.Equal(t, DefaultMTU, c.MTU)
+	require.Equal(t, DefaultTxQueueLen, c.TxQueueLen)
 	require.NotNil(t, c.Logger)
 	require.Equal(t, addrs, c.Addresses)
 	c.Addresses[0] = netip.MustParsePrefix("10.9.9.9/8")
 	require.Equal(t, "10.0.0.1/24", addrs[0].String(), "withDefaults must copy Addresses")
 
 	logger := slog.New(slog.DiscardHandler)
-	c, err = Config{Name: "x", MTU: 9000, RouteMetric: 7, Logger: logger}.withDefaults()
+	c, err = Config{Name: "x", MTU: 9000, TxQueueLen: 64, RouteMetric: 7, Logger: logger}.withDefaults()
 	require.NoError(t, err)
-	require.Equal(t, Config{Name: "x", MTU: 9000, RouteMetric: 7, Logger: logger}, c)
+	require.Equal(t, Config{Name: "x", MTU: 9000, TxQueueLen: 64, RouteMetric: 7, Logger: logger}, c)
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -43,6 +44,7 @@ func TestConfigValidation(t *testing.T) {
 		{"name with dot, dash and underscore", Config{Name: "stt.0-a_b"}, ""},
 		{"same address in IPv4 and IPv6 form is not a duplicate", Config{Addresses: []netip.Prefix{v4, netip.MustParsePrefix("fd00::a00:1/64")}}, ""},
 		{"maximum metric", Config{RouteMetric: 1<<32 - 1}, ""},
+		{"maximum queue length", Config{TxQueueLen: MaxTxQueueLen}, ""},
 		{"MTU 575", Config{MTU: 575}, "MTU"},
 		{"negative MTU", Config{MTU: -1}, "MTU"},
 		{"MTU 65536", Config{MTU: 65536}, "MTU"},
@@ -60,6 +62,8 @@ func TestConfigValidation(t *testing.T) {
 		{"unspecified address", Config{Addresses: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/8")}}, "Addresses"},
 		{"multicast address", Config{Addresses: []netip.Prefix{netip.MustParsePrefix("ff02::1/64")}}, "Addresses"},
 		{"duplicate address", Config{Addresses: []netip.Prefix{v4, netip.MustParsePrefix("10.0.0.1/32")}}, "Addresses"},
+		{"negative queue length", Config{TxQueueLen: -1}, "TxQueueLen"},
+		{"queue length too large", Config{TxQueueLen: MaxTxQueueLen + 1}, "TxQueueLen"},
 		{"negative metric", Config{RouteMetric: -1}, "RouteMetric"},
 		{"metric too large", Config{RouteMetric: 1 << 32}, "RouteMetric"},
 	}

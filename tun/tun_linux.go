@@ -88,13 +88,13 @@ func Create(cfg Config) (*Device, error) {
 		routes: make(map[netip.Prefix]bool),
 	}
 	go d.routineEventReader()
-	if err := d.configure(cfg.Addresses); err != nil {
+	if err := d.configure(cfg.Addresses, cfg.TxQueueLen); err != nil {
 		if cerr := d.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
 		return nil, err
 	}
-	d.log.Info("TUN device created", "mtu", d.mtu, "addresses", d.addrs,
+	d.log.Info("TUN device created", "mtu", d.mtu, "txqueuelen", cfg.TxQueueLen, "addresses", d.addrs,
 		"batch_size", dev.BatchSize(), "vnet_hdr", dev.BatchSize() > 1)
 	return d, nil
 }
@@ -141,9 +141,9 @@ func createTUN(name string, mtu int) (wgtun.Device, error) {
 	return dev, nil
 }
 
-// configure turns off IPv6 autoconfiguration, adds the addresses and brings
-// the link up.
-func (d *Device) configure(addrs []netip.Prefix) error {
+// configure sets the queue length, turns off IPv6 autoconfiguration, adds
+// the addresses and brings the link up.
+func (d *Device) configure(addrs []netip.Prefix, txQueueLen int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	link, err := d.nlh.LinkByName(d.name)
@@ -151,6 +151,9 @@ func (d *Device) configure(addrs []netip.Prefix) error {
 		return newError("create", d.name, netip.Prefix{}, fmt.Errorf("look up created link: %w", err))
 	}
 	d.index = link.Attrs().Index
+	if err := d.nlh.LinkSetTxQLen(link, txQueueLen); err != nil {
+		return newError("set queue length", d.name, netip.Prefix{}, err)
+	}
 	hasIPv6 := slices.ContainsFunc(addrs, func(p netip.Prefix) bool { return p.Addr().Is6() })
 	// No link-local address, no router solicitations: the overlay assigns
 	// every address itself.

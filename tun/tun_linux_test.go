@@ -29,7 +29,7 @@ func TestCreate(t *testing.T) {
 		wantMTU  int
 	}{
 		{"defaults", Config{}, DefaultName, DefaultMTU},
-		{"ipv4", Config{Name: "stt-v4", MTU: 1400, Addresses: pfxs("10.0.0.1/24")}, "stt-v4", 1400},
+		{"ipv4", Config{Name: "stt-v4", MTU: 1400, TxQueueLen: 4000, Addresses: pfxs("10.0.0.1/24")}, "stt-v4", 1400},
 		{"ipv6", Config{Name: "stt-v6", Addresses: pfxs("fd00::1/64")}, "stt-v6", DefaultMTU},
 		{"dual stack at the IPv6 minimum", Config{Name: "stt-dual", MTU: MinMTUIPv6,
 			Addresses: pfxs("10.0.0.1/24", "fd00::1/64", "10.9.0.1/32", "fd00:9::1/128")}, "stt-dual", MinMTUIPv6},
@@ -50,6 +50,11 @@ func TestCreate(t *testing.T) {
 			link := ns.link(t, tt.wantName)
 			require.Equal(t, "tuntap", link.Type())
 			require.Equal(t, tt.wantMTU, link.Attrs().MTU)
+			wantQLen := tt.cfg.TxQueueLen
+			if wantQLen == 0 {
+				wantQLen = DefaultTxQueueLen
+			}
+			require.Equal(t, wantQLen, link.Attrs().TxQLen)
 			require.True(t, isUp(link), "link is not up: %v", link.Attrs().Flags)
 			require.NotZero(t, link.Attrs().RawFlags&unix.IFF_RUNNING, "link has no carrier")
 
