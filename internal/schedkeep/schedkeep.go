@@ -62,7 +62,7 @@ func (k *Keeper) Run(ctx context.Context) {
 	last := k.activity()
 	poll := time.NewTicker(k.cfg.Poll)
 	defer poll.Stop()
-	perCheck := int(k.cfg.Linger / k.cfg.Tick)
+	perCheck := max(1, int(k.cfg.Linger/k.cfg.Tick))
 	for {
 		select {
 		case <-ctx.Done():

@@ -77,6 +77,22 @@ func TestActiveWhileTrafficFlows(t *testing.T) {
 	require.False(t, k.Active())
 }
 
+// TestLingerShorterThanTick: the keeper still sleeps between looks at the
+// counter when Linger is shorter than one Tick (it must not spin).
+func TestLingerShorterThanTick(t *testing.T) {
+	var counter atomic.Uint64
+	k := New(func() uint64 { return counter.Add(1) }, Config{Tick: time.Millisecond, Linger: time.Microsecond, Poll: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	k.Run(ctx)
+	// Every look at the counter moves it; a spinning keeper would look
+	// millions of times in 100 ms, one that sleeps a tick between looks at
+	// most about a hundred: one look per tick, plus the first, the one that
+	// woke it and one when the context ends.
+	require.Positive(t, k.Ticks())
+	require.LessOrEqual(t, counter.Load(), k.Ticks()+3)
+}
+
 func TestConfigDefaults(t *testing.T) {
 	for _, tc := range []struct {
 		name string
