@@ -11,9 +11,11 @@ import (
 const (
 	// DefaultName is the interface name used when Config.Name is empty.
 	DefaultName = "stt0"
-	// DefaultMTU is the MTU used when Config.MTU is zero. It leaves room for
-	// the outer IPv6 and UDP headers and the STT DATA overhead within 1500.
-	DefaultMTU = 1420
+	// DefaultMTU is the MTU used when Config.MTU is zero: 1500 less the
+	// outer IPv6 and UDP headers (48 bytes) and the STT DATA overhead (a
+	// 16-byte header, the frame type and a 16-byte tag), so that a full-size
+	// packet crosses a 1500-byte IPv6 or IPv4 underlay unfragmented.
+	DefaultMTU = 1419
 	// MinMTU is the smallest MTU accepted: the IPv4 minimum reassembly size.
 	MinMTU = 576
 	// MinMTUIPv6 is the smallest MTU accepted when the device has an IPv6

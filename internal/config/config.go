@@ -13,7 +13,7 @@ import (
 const (
 	DefaultName       = "stt0"
 	DefaultListenPort = 51820
-	DefaultMTU        = 1420
+	DefaultMTU        = 1419 // tun.DefaultMTU: 1500 - 48 (IPv6, UDP) - 33 (STT)
 	DefaultLogLevel   = slog.LevelInfo
 
 	// MinMTU is the smallest MTU accepted (the IPv4 minimum datagram size

@@ -241,7 +241,7 @@ func (rp *rawPeer) convert(p *problems, prefix string, c *Peer) {
 const (
 	keepaliveFix = `write a duration such as "25s" or "1m", or a number of seconds such as 25; 0 or "off" turns it off; at most 65535 seconds`
 	logLevelFix  = `use one of "debug", "info", "warn", "error"`
-	mtuRangeFix  = "use a value from 576 to 65535 (1280 or more with IPv6); the default 1420 suits most paths"
+	mtuRangeFix  = "use a value from 576 to 65535 (1280 or more with IPv6); the default 1419 fits a 1500-byte IPv4 or IPv6 path"
 )
 
 func mtuRangeMsg(v int64) string {

@@ -72,7 +72,7 @@ func (c *Interface) validate(p *problems) {
 			if a.IsValid() && a.Addr().Is6() && !a.Addr().Is4In6() {
 				p.report("interface.mtu",
 					fmt.Sprintf("mtu %d is below %d, the minimum for IPv6, and address[%d] %s is IPv6", c.MTU, MinMTUIPv6, i, a),
-					"set mtu = 1280 or more (the default is 1420)", nil)
+					"set mtu = 1280 or more (the default is 1419)", nil)
 				break
 			}
 		}
