@@ -117,8 +117,9 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Done is closed when the engine stopped working on its own (its device
-// failed for good); Err then says why. The caller should Close it.
+// Done is closed when the engine stopped working on its own (its device or
+// its node's transport failed for good); Err then says why. The caller
+// should Close it.
 func (e *Engine) Done() <-chan struct{} { return e.done }
 
 // Err is the reason Done was closed, or nil.
@@ -301,6 +302,13 @@ func (e *Engine) routineAccept() {
 	for {
 		s, err := e.node.Accept(e.ctx)
 		if err != nil {
+			// Unless the engine is closing, the node stopped on its own:
+			// its transport failed for good. The engine cannot work on.
+			if e.ctx.Err() == nil {
+				if nerr := e.node.Err(); nerr != nil {
+					e.fail(fmt.Errorf("overlay: the node stopped: %w", nerr))
+				}
+			}
 			return
 		}
 		p := e.peer(s.RemotePublicKey())

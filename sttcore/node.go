@@ -315,6 +315,21 @@ func (n *Node) Stats() NodeStats {
 	}
 }
 
+// Done is closed when the node stops: after Close, or when reading from its
+// transport failed for good (ten times in a row). Err then says why; the
+// caller should still Close it.
+func (n *Node) Done() <-chan struct{} { return n.ctx.Done() }
+
+// Err returns nil while the node runs, ErrNodeClosed after Close, and an
+// error wrapping both ErrNodeClosed and the transport's error when the node
+// stopped because reading from the transport failed for good.
+func (n *Node) Err() error {
+	if n.ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(n.ctx)
+}
+
 // Close closes every session (telling each peer), then the transport, and
 // waits for the node's goroutines to end. It is idempotent.
 func (n *Node) Close() error {

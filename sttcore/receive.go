@@ -2,6 +2,7 @@ package sttcore
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"time"
@@ -63,7 +64,11 @@ func (n *Node) routineReceive() {
 			failures++
 			n.log.Warn("receive", "err", err, "failures", failures)
 			if failures >= 10 {
-				n.log.Error("receive: giving up", "err", err)
+				// The node stops and says why (Done, Err); its sessions
+				// end with it. Close still releases the transport.
+				err = fmt.Errorf("%w: reading from the transport failed %d times in a row: %w", ErrNodeClosed, failures, err)
+				n.log.Error("receive: giving up, the node stops", "err", err)
+				n.cancel(err)
 				return
 			}
 			select {
