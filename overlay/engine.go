@@ -34,7 +34,8 @@ type Engine struct {
 	node   *sttcore.Node
 	table  atomic.Pointer[routing.Table[*peer]] // replaced whole by SetPeers
 	icmp   icmpResponder
-	rx     rxBatch // the inbound write batch, owned by the node's receive goroutine
+	rx     rxBatch           // the inbound write batch, owned by the node's receive goroutine
+	keeper *schedkeep.Keeper // nil with Config.NoSchedulerKeeper
 	counts struct {
 		noRoute, icmpSent, malformed, writeErrors atomic.Uint64
 	}
@@ -99,11 +100,11 @@ func New(cfg Config) (*Engine, error) {
 	go e.routineAccept()
 	go e.routineMaintain()
 	if !cfg.NoSchedulerKeeper {
-		keeper := schedkeep.New(e.activity, schedkeep.Config{})
+		e.keeper = schedkeep.New(e.activity, schedkeep.Config{})
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
-			keeper.Run(e.ctx)
+			e.keeper.Run(e.ctx)
 		}()
 	}
 	// Handshake with every peer we can reach at once, so the tunnel is up
@@ -158,6 +159,13 @@ func (e *Engine) Close() error {
 }
 
 func (e *Engine) peer(k stc.PublicKey) *peer { return (*e.peers.Load())[k] }
+
+// nudgeKeeper starts an idle scheduler keeper at once: packets flow.
+func (e *Engine) nudgeKeeper() {
+	if e.keeper != nil {
+		e.keeper.Nudge()
+	}
+}
 
 // activity is a counter that moves while packets flow through the tunnel.
 func (e *Engine) activity() uint64 {

@@ -68,6 +68,7 @@ func (e *Engine) FlushIP() {
 	if len(r.bufs) == 0 {
 		return
 	}
+	e.nudgeKeeper()
 	if _, err := e.dev.Write(r.bufs, rxOffset); err != nil {
 		e.counts.writeErrors.Add(1)
 		e.log.Debug("writing to device", "err", err)

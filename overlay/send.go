@@ -46,6 +46,9 @@ func (e *Engine) routineReadFromTUN() {
 	failures := 0
 	for {
 		n, err := e.dev.Read(bufs, sizes, headroom)
+		if n > 0 {
+			e.nudgeKeeper()
+		}
 		var to *peer
 		for i := range n {
 			b := bufs[i][:headroom+sizes[i]]

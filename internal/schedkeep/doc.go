@@ -16,7 +16,8 @@
 // again and again, so sysmon never finds every P idle. It yields between the
 // calls: the runtime takes back a P that has run one goroutine for 10 ms,
 // system calls or not. When the traffic stops, Run stops too, after Linger,
-// and looks at the traffic again every Poll. GODEBUG=schedtrace keeps sysmon
+// and looks at the traffic again every Poll, or at once when the data path
+// calls Nudge. GODEBUG=schedtrace keeps sysmon
 // awake the same way, as a side effect, with output.
 //
 // The runtime takes the held P back only when other goroutines are waiting

@@ -40,13 +40,27 @@ type Keeper struct {
 	activity func() uint64
 	ticks    atomic.Uint64 // blocking system calls made
 	active   atomic.Bool
+	nudge    chan struct{} // one slot: Nudge wakes an idle Run
 }
 
 // New returns a Keeper that watches activity, a counter that moves while
 // traffic flows (packets sent and received, say). activity is called once
 // per Poll or per Linger, never on the data path.
 func New(activity func() uint64, cfg Config) *Keeper {
-	return &Keeper{cfg: cfg.withDefaults(), activity: activity}
+	return &Keeper{cfg: cfg.withDefaults(), activity: activity, nudge: make(chan struct{}, 1)}
+}
+
+// Nudge tells an idle keeper that traffic flows, so that it starts at once
+// and not at its next Poll. It costs one atomic load while the keeper is
+// active, so the data path may call it for every batch.
+func (k *Keeper) Nudge() {
+	if k.active.Load() {
+		return
+	}
+	select {
+	case k.nudge <- struct{}{}:
+	default:
+	}
 }
 
 // Ticks is the number of blocking system calls made so far.
@@ -68,12 +82,14 @@ func (k *Keeper) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-poll.C:
+			now := k.activity()
+			if now == last {
+				continue
+			}
+			last = now
+		case <-k.nudge:
+			last = k.activity()
 		}
-		now := k.activity()
-		if now == last {
-			continue
-		}
-		last = now
 		// Active: hold a P, in Tick-long system calls, until a whole
 		// Linger passes without the counter moving.
 		k.active.Store(true)
@@ -92,5 +108,9 @@ func (k *Keeper) Run(ctx context.Context) {
 			last = now
 		}
 		k.active.Store(false)
+		select { // a Nudge sent while active is stale
+		case <-k.nudge:
+		default:
+		}
 	}
 }

@@ -77,6 +77,26 @@ func TestActiveWhileTrafficFlows(t *testing.T) {
 	require.False(t, k.Active())
 }
 
+// TestNudge: an idle keeper that is nudged starts at once, without waiting
+// for its Poll.
+func TestNudge(t *testing.T) {
+	var counter atomic.Uint64
+	cfg := fast
+	cfg.Poll = time.Hour
+	cfg.Linger = 200 * time.Millisecond
+	k := start(t, &counter, cfg)
+	counter.Add(1)
+	time.Sleep(20 * fast.Tick)
+	require.False(t, k.Active(), "the keeper started before its Poll without a Nudge")
+	k.Nudge()
+	require.Eventually(t, k.Active, 5*time.Second, time.Millisecond, "a nudged keeper did not start")
+	k.Nudge() // a no-op while active
+	require.Eventually(t, func() bool { return !k.Active() }, 5*time.Second, time.Millisecond,
+		"the counter stopped, yet the keeper goes on")
+	require.Never(t, k.Active, 100*time.Millisecond, 5*time.Millisecond,
+		"a Nudge sent while active restarted the keeper")
+}
+
 // TestLingerShorterThanTick: the keeper still sleeps between looks at the
 // counter when Linger is shorter than one Tick (it must not spin).
 func TestLingerShorterThanTick(t *testing.T) {
