@@ -93,14 +93,17 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
 	e.node = node
+	if !cfg.NoSchedulerKeeper {
+		// Before HandleIP and the device reader, which nudge it.
+		e.keeper = schedkeep.New(e.activity, schedkeep.Config{})
+	}
 	node.HandleIP(e)
 
 	e.wg.Add(3)
 	go e.routineReadFromTUN()
 	go e.routineAccept()
 	go e.routineMaintain()
-	if !cfg.NoSchedulerKeeper {
-		e.keeper = schedkeep.New(e.activity, schedkeep.Config{})
+	if e.keeper != nil {
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()

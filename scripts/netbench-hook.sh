@@ -46,11 +46,21 @@ TOML
     # stops the side with SIGTERM.
     "$BIN" up --config "$conf" "${prof[@]}" &
     pid=$! hwm=unknown
-    trap 'kill -TERM $pid 2>/dev/null; wait $pid; echo "stt-tun $STT_SIDE peak RSS (VmHWM): $hwm" >&2; exit 0' TERM INT
-    while kill -0 "$pid" 2>/dev/null; do
-        v=$(awk '/^VmHWM/ {print $2, $3}' "/proc/$pid/status" 2>/dev/null) && [[ -n $v ]] && hwm=$v
+    read_hwm() { # sets hwm from the daemon's status without a fork; fails once it has exited
+        local key val unit
+        while read -r key val unit; do
+            if [[ $key == State: && $val == Z ]]; then return 1; fi
+            if [[ $key == VmHWM: ]]; then hwm="$val $unit"; fi
+        done <"/proc/$pid/status"
+    }
+    report() { echo "stt-tun $STT_SIDE peak RSS (VmHWM): $hwm" >&2; }
+    trap 'kill -TERM $pid 2>/dev/null; rc=0; wait $pid || rc=$?; report; exit $rc' TERM INT
+    while read_hwm 2>/dev/null; do
         sleep 0.5 & wait $!
     done
-    wait "$pid" ;;
+    rc=0
+    wait "$pid" || rc=$?
+    report
+    exit $rc ;;
 *) echo "usage: $0 setup|run" >&2; exit 2 ;;
 esac

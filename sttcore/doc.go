@@ -26,5 +26,6 @@
 //
 // Errors: every call on a closed node or session returns an error wrapping
 // net.ErrClosed; context.Cause(session.Context()) tells why a session ended:
-// a [*CloseError], [ErrHandshakeTimeout], [ErrIdleTimeout] or [ErrNodeClosed].
+// a [*CloseError], [ErrHandshakeTimeout], [ErrIdleTimeout], or an error wrapping
+// [ErrNodeClosed] (the node was closed, or stopped on its own: [Node.Err]).
 package sttcore

@@ -243,9 +243,9 @@ func (n *Node) open(peer stc.PublicKey, ep netip.AddrPort) (s *Session, created 
 		return nil, false, fmt.Errorf("sttcore: dial: %w", err)
 	}
 	n.mu.Lock()
-	if n.closed {
+	if n.closed || n.ctx.Err() != nil {
 		n.mu.Unlock()
-		return nil, false, ErrNodeClosed
+		return nil, false, n.closedErr()
 	}
 	s = n.sessions[peer]
 	if s == nil {
@@ -275,7 +275,7 @@ func (n *Node) Accept(ctx context.Context) (*Session, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-n.ctx.Done():
-		return nil, ErrNodeClosed
+		return nil, n.closedErr()
 	}
 }
 
@@ -328,6 +328,15 @@ func (n *Node) Err() error {
 		return nil
 	}
 	return context.Cause(n.ctx)
+}
+
+// closedErr is what the node's methods return once it has stopped: why it
+// stopped, which wraps ErrNodeClosed.
+func (n *Node) closedErr() error {
+	if err := n.Err(); err != nil {
+		return err
+	}
+	return ErrNodeClosed
 }
 
 // Close closes every session (telling each peer), then the transport, and

@@ -53,6 +53,10 @@ func TestNodeStopsWhenReadingFails(t *testing.T) {
 	require.ErrorIs(t, n.Err(), net.ErrClosed)
 	_, err = n.Accept(ctxT(t, time.Second))
 	require.ErrorIs(t, err, ErrNodeClosed)
+	require.ErrorIs(t, err, syscall.ENETDOWN, "Accept hides why the node stopped")
+	other := newKey(t)
+	_, err = n.Open(other.PublicKey(), netip.MustParseAddrPort("10.0.0.3:1000"))
+	require.ErrorIs(t, err, syscall.ENETDOWN, "Open on a stopped node must fail and say why")
 	select {
 	case <-s.Context().Done():
 	case <-time.After(5 * time.Second):

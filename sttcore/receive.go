@@ -66,7 +66,7 @@ func (n *Node) routineReceive() {
 			if failures >= 10 {
 				// The node stops and says why (Done, Err); its sessions
 				// end with it. Close still releases the transport.
-				err = fmt.Errorf("%w: reading from the transport failed %d times in a row: %w", ErrNodeClosed, failures, err)
+				err = fmt.Errorf("sttcore: the node stopped: reading from the transport failed %d times in a row: %w (%w)", failures, err, ErrNodeClosed)
 				n.log.Error("receive: giving up, the node stops", "err", err)
 				n.cancel(err)
 				return

@@ -24,7 +24,8 @@ const MaxDatagramSize = transport.MaxPacketSize - wire.DataHeaderLen - 1 - wire.
 //
 // Errors: after the session ends, every method returns an error that wraps
 // net.ErrClosed; context.Cause(s.Context()) says why (a *CloseError,
-// ErrHandshakeTimeout, ErrIdleTimeout or ErrNodeClosed).
+// ErrHandshakeTimeout, ErrIdleTimeout, or an error wrapping ErrNodeClosed:
+// the node was closed, or stopped on its own, see Node.Err).
 type Session struct {
 	node      *Node
 	remote    stc.PublicKey

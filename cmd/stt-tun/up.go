@@ -65,7 +65,12 @@ func cmdUp(args []string, _ io.Reader, _, stderr io.Writer) int {
 	// waiting for the runtime to take it back (up to 10 ms) when every
 	// other P is busy: under a 500 Mbit/s UDP load such waits overflowed
 	// the device's queue.
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+	// A GOMAXPROCS set in the environment is the operator's and is kept.
+	// Setting it here also stops the runtime from following changes of a
+	// cgroup CPU limit while stt-tun runs.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	d := &daemon{path: *path, cfg: cfg, log: log}

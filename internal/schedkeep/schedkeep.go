@@ -16,8 +16,8 @@ type Config struct {
 	// Linger is how long Run goes on after the activity counter last moved.
 	// Default 1 s.
 	Linger time.Duration
-	// Poll is how often an idle Run looks at the activity counter.
-	// Default 250 ms.
+	// Poll is how often an idle Run looks at the activity counter, for
+	// traffic that no Nudge announced. Default 1 s.
 	Poll time.Duration
 }
 
@@ -29,7 +29,7 @@ func (c Config) withDefaults() Config {
 		c.Linger = time.Second
 	}
 	if c.Poll <= 0 {
-		c.Poll = 250 * time.Millisecond
+		c.Poll = time.Second
 	}
 	return c
 }
@@ -93,6 +93,10 @@ func (k *Keeper) Run(ctx context.Context) {
 		// Active: hold a P, in Tick-long system calls, until a whole
 		// Linger passes without the counter moving.
 		k.active.Store(true)
+		select { // a Nudge sent before the Store is stale now
+		case <-k.nudge:
+		default:
+		}
 		for ctx.Err() == nil {
 			for i := 0; i < perCheck && ctx.Err() == nil; i++ {
 				sleepInSyscall(k.cfg.Tick)
@@ -108,9 +112,5 @@ func (k *Keeper) Run(ctx context.Context) {
 			last = now
 		}
 		k.active.Store(false)
-		select { // a Nudge sent while active is stale
-		case <-k.nudge:
-		default:
-		}
 	}
 }

@@ -119,7 +119,7 @@ func TestConfigDefaults(t *testing.T) {
 		in   Config
 		want Config
 	}{
-		{"zero", Config{}, Config{Tick: 5 * time.Millisecond, Linger: time.Second, Poll: 250 * time.Millisecond}},
+		{"zero", Config{}, Config{Tick: 5 * time.Millisecond, Linger: time.Second, Poll: time.Second}},
 		{"tick too long for the runtime", Config{Tick: 10 * time.Millisecond, Linger: 2 * time.Second, Poll: time.Second},
 			Config{Tick: 5 * time.Millisecond, Linger: 2 * time.Second, Poll: time.Second}},
 		{"kept", fast, fast},

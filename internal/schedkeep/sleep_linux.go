@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package schedkeep
 
@@ -8,7 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sleepInSyscall blocks in nanosleep(2) for d. unix.Nanosleep enters the
+// sleepInSyscall blocks in nanosleep(2) for d (x/sys/unix has Nanosleep on
+// Linux, not on every Unix). unix.Nanosleep enters the
 // system call the way the runtime accounts for (entersyscall), so the P stays
 // with this goroutine unless the runtime needs it elsewhere; time.Sleep would
 // park the goroutine and leave the P idle.
