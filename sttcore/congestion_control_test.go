@@ -2,7 +2,6 @@ package sttcore
 
 import (
 	"math/rand/v2"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -56,18 +55,8 @@ func senderController(s *Session) congestion.Controller {
 func TestStreamCongestionControlOverLossyNetwork(t *testing.T) {
 	for _, cc := range []CongestionControl{CongestionCubic, CongestionBBR} {
 		t.Run(cc.String(), func(t *testing.T) {
-			netw := transporttest.NewNetwork(transporttest.Config{Loss: 0.03, Delay: 5 * time.Millisecond, Seed: 9438})
-			t.Cleanup(func() { _ = netw.Close() })
-			ca, err := netw.NewConn(netip.MustParseAddrPort("10.0.0.1:7000"))
-			require.NoError(t, err)
-			cb, err := netw.NewConn(netip.MustParseAddrPort("10.0.0.2:7000"))
-			require.NoError(t, err)
-			mod := func(c *Config) {
-				c.RekeyTimeout = 200 * time.Millisecond // handshakes are lost too
-				c.CongestionControl = cc
-			}
-			a, b := newNodeOn(t, ca, mod), newNodeOn(t, cb, mod)
-			sa, sb := connect(t, a, b)
+			_, _, sa, sb, netw := vnetPair(t, transporttest.Config{Loss: 0.03, Delay: 5 * time.Millisecond, Seed: 9438},
+				func(c *Config) { c.CongestionControl = cc })
 
 			switch cc {
 			case CongestionBBR:

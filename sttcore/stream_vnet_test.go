@@ -19,18 +19,21 @@ import (
 )
 
 // vnetPair returns two connected sessions over an in-process network with
-// the given impairments.
-func vnetPair(t *testing.T, cfg transporttest.Config) (*Node, *Node, *Session, *Session, *transporttest.Network) {
+// the given impairments; mod, when given, adjusts both nodes' configuration.
+func vnetPair(t *testing.T, cfg transporttest.Config, mod ...func(*Config)) (*Node, *Node, *Session, *Session, *transporttest.Network) {
 	netw := transporttest.NewNetwork(cfg)
 	t.Cleanup(func() { _ = netw.Close() })
 	ca, err := netw.NewConn(netip.MustParseAddrPort("10.0.0.1:7000"))
 	require.NoError(t, err)
 	cb, err := netw.NewConn(netip.MustParseAddrPort("10.0.0.2:7000"))
 	require.NoError(t, err)
-	mod := func(c *Config) {
+	apply := func(c *Config) {
 		c.RekeyTimeout = 200 * time.Millisecond // handshakes are lost too
+		for _, m := range mod {
+			m(c)
+		}
 	}
-	a, b := newNodeOn(t, ca, mod), newNodeOn(t, cb, mod)
+	a, b := newNodeOn(t, ca, apply), newNodeOn(t, cb, apply)
 	sa, sb := connect(t, a, b)
 	return a, b, sa, sb, netw
 }

@@ -83,7 +83,8 @@ func TestNudge(t *testing.T) {
 	var counter atomic.Uint64
 	cfg := fast
 	cfg.Poll = time.Hour
-	cfg.Linger = 200 * time.Millisecond
+	// Long enough that the second Nudge surely comes while it is active.
+	cfg.Linger = time.Second
 	k := start(t, &counter, cfg)
 	counter.Add(1)
 	time.Sleep(20 * fast.Tick)
@@ -102,12 +103,12 @@ func TestNudge(t *testing.T) {
 func TestLingerShorterThanTick(t *testing.T) {
 	var counter atomic.Uint64
 	k := New(func() uint64 { return counter.Add(1) }, Config{Tick: time.Millisecond, Linger: time.Microsecond, Poll: time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	k.Run(ctx)
 	// Every look at the counter moves it; a spinning keeper would look
-	// millions of times in 100 ms, one that sleeps a tick between looks at
-	// most about a hundred: one look per tick, plus the first, the one that
+	// millions of times in a second, one that sleeps a tick between looks
+	// about a thousand: one look per tick, plus the first, the one that
 	// woke it and one when the context ends.
 	require.Positive(t, k.Ticks())
 	require.LessOrEqual(t, counter.Load(), k.Ticks()+3)

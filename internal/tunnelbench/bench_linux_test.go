@@ -353,15 +353,7 @@ func (tb *testbed) iperf3(b *testing.B, dst netip.Addr, extra ...string) iperf3R
 	args := append([]string{"iperf3", "-c", dst.String(), "-p", strconv.Itoa(iperfPort),
 		"-t", strconv.Itoa(tb.s.Seconds), "-O", strconv.Itoa(omit), "-J", "--connect-timeout", "5000"}, extra...)
 	limit := time.Duration(tb.s.Seconds+omit)*time.Second + toolSlack
-	stdout, stderr, err := runIn(b.Context(), tb.a.ns, limit, args...)
-	r, perr := parseIperf3(stdout)
-	if perr != nil || err != nil {
-		cmd := strings.Join(args, " ")
-		tb.requireDaemonsRunning(b, "during "+cmd)
-		require.NoError(b, perr, "%s\nexit: %v\nstderr: %s\n%s", cmd, err, stderr, tb.daemonLogs())
-		require.NoError(b, err, "%s\nstderr: %s", cmd, stderr)
-	}
-	return r
+	return runTool(tb, b, limit, parseIperf3, args...)
 }
 
 // ping sends pingCount echoes from A to dst and returns ping's summary.
@@ -370,8 +362,15 @@ func (tb *testbed) ping(b *testing.B, dst netip.Addr) pingResult {
 	args := []string{"ping", "-q", "-c", strconv.Itoa(pingCount),
 		"-i", strconv.FormatFloat(pingInterval.Seconds(), 'f', -1, 64), "-W", "1", dst.String()}
 	limit := time.Duration(pingCount)*pingInterval + toolSlack
+	return runTool(tb, b, limit, parsePing, args...)
+}
+
+// runTool runs a measuring tool in A and parses its output; a failure of
+// either fails the benchmark, with the daemons' logs.
+func runTool[R any](tb *testbed, b *testing.B, limit time.Duration, parse func([]byte) (R, error), args ...string) R {
+	b.Helper()
 	stdout, stderr, err := runIn(b.Context(), tb.a.ns, limit, args...)
-	r, perr := parsePing(stdout)
+	r, perr := parse(stdout)
 	if perr != nil || err != nil {
 		cmd := strings.Join(args, " ")
 		tb.requireDaemonsRunning(b, "during "+cmd)

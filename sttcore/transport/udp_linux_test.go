@@ -29,12 +29,8 @@ func TestUDPOffloads(t *testing.T) {
 			for _, rx := range offloadModes {
 				name := fmt.Sprintf("%s/tx_gso=%v/rx_gro=%v", addr, tx.gso, rx.gro)
 				t.Run(name, func(t *testing.T) {
-					a, err := ListenUDP(addr)
-					require.NoError(t, err)
-					defer a.Close()
-					b, err := ListenUDP(addr)
-					require.NoError(t, err)
-					defer b.Close()
+					a := listenUDP(t, addr)
+					b := listenUDP(t, addr)
 					a.SetOffloads(tx.gso, false)
 					b.SetOffloads(false, rx.gro)
 					_, gro := b.Offloads()
@@ -89,12 +85,8 @@ func readAll(t *testing.T, c *UDPConn, count, bufSize int) [][]byte {
 
 // TestUDPMappedAddress sends from a dual-stack socket to an IPv4 address.
 func TestUDPMappedAddress(t *testing.T) {
-	a, err := ListenUDP(":0")
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := ListenUDP("127.0.0.1:0")
-	require.NoError(t, err)
-	defer b.Close()
+	a := listenUDP(t, ":0")
+	b := listenUDP(t, "127.0.0.1:0")
 	require.NoError(t, a.WriteBatch([][]byte{[]byte("hello"), []byte("hello")}, b.LocalAddr()))
 	got := readAll(t, b, 2, 100)
 	require.Equal(t, "hello", string(got[0]))
@@ -107,12 +99,8 @@ func TestUDPBatchAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	a, err := ListenUDP("127.0.0.1:0")
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := ListenUDP("127.0.0.1:0")
-	require.NoError(t, err)
-	defer b.Close()
+	a := listenUDP(t, "127.0.0.1:0")
+	b := listenUDP(t, "127.0.0.1:0")
 	out := make([][]byte, 32)
 	for i := range out {
 		out[i] = make([]byte, 1400)

@@ -9,15 +9,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// listenUDP opens a UDP socket on addr, closed when the test ends.
+func listenUDP(t *testing.T, addr string) *UDPConn {
+	t.Helper()
+	c, err := ListenUDP(addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func TestUDPBatch(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
 		t.Run(addr, func(t *testing.T) {
-			a, err := ListenUDP(addr)
-			require.NoError(t, err)
-			defer a.Close()
-			b, err := ListenUDP(addr)
-			require.NoError(t, err)
-			defer b.Close()
+			a := listenUDP(t, addr)
+			b := listenUDP(t, addr)
 
 			const count = 300 // more than one batch
 			bufs := make([][]byte, count)
@@ -49,12 +54,8 @@ func TestUDPBatch(t *testing.T) {
 }
 
 func TestUDPTruncatedPacketDropped(t *testing.T) {
-	a, err := ListenUDP("127.0.0.1:0")
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := ListenUDP("127.0.0.1:0")
-	require.NoError(t, err)
-	defer b.Close()
+	a := listenUDP(t, "127.0.0.1:0")
+	b := listenUDP(t, "127.0.0.1:0")
 	require.NoError(t, a.WriteBatch([][]byte{make([]byte, 100), []byte("small")}, b.LocalAddr()))
 	bufs := [][]byte{make([]byte, 50), make([]byte, 50)}
 	sizes := make([]int, 2)
