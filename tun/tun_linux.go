@@ -289,7 +289,13 @@ func (d *Device) Close() error {
 		}
 	}
 	d.addrs = nil
-	if err := d.dev.Close(); err != nil {
+	// The wireguard device's Close wakes its netlink listener by writing to
+	// a pipe. If the listener saw the shutdown on its own first (it was
+	// handling an event, such as the address removals above), it has closed
+	// that pipe already and the write fails with os.ErrClosed, though the
+	// device was closed all the same: not an error. Close runs once, so the
+	// descriptor itself cannot be closed twice.
+	if err := d.dev.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		errs = append(errs, newError("close", d.name, netip.Prefix{}, err))
 	}
 	// Closing the last descriptor unregisters a TUN device, but a Read in
