@@ -27,3 +27,10 @@ func TestDefaultMTUFitsUnderlay(t *testing.T) {
 		})
 	}
 }
+
+// TestDefaultTxQueueLenAgrees: the configuration's defaults and limits for
+// the device queue are the device's.
+func TestDefaultTxQueueLenAgrees(t *testing.T) {
+	require.Equal(t, stttun.DefaultTxQueueLen, config.DefaultTxQueueLen)
+	require.Equal(t, stttun.MaxTxQueueLen, config.MaxTxQueueLen)
+}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,7 +70,8 @@ type host struct {
 	peers     []*host
 	proc      *netnstest.Proc
 	keepalive string
-	metrics   string // metrics_address, if any
+	metrics   string   // metrics_address, if any
+	iface     []string // more [interface] lines, if any
 }
 
 var seedText = func() string {
@@ -117,6 +120,9 @@ func (h *host) config(endpoint func(peer *host) string) string {
 		h.overlay, h.overlay6, h.port, h.socket())
 	if h.metrics != "" {
 		fmt.Fprintf(&b, "metrics_address = %q\n", h.metrics)
+	}
+	for _, l := range h.iface {
+		b.WriteString(l + "\n")
 	}
 	for _, p := range h.peers {
 		allowed := []string{fmt.Sprintf("%q", p.overlay.String()+"/32"), fmt.Sprintf("%q", p.overlay6.String()+"/128")}
@@ -234,6 +240,50 @@ func TestE2EPingAndMTU(t *testing.T) {
 	out, err = a.ping(b.overlay6, "-M", "do", "-s", "1373")
 	require.Error(t, err)
 	require.Contains(t, out, "message too long")
+}
+
+// threadPolicies counts the scheduling policies of the threads of pid, from
+// /proc (the policy line of each thread's sched file).
+func threadPolicies(t *testing.T, pid int) map[int]int {
+	t.Helper()
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/sched", pid))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	out := map[int]int{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread exited
+		}
+		m := regexp.MustCompile(`(?m)^policy\s*:\s*(\d+)$`).FindSubmatch(data)
+		require.NotNil(t, m, "no policy line in %s", f)
+		p, err := strconv.Atoi(string(m[1]))
+		require.NoError(t, err)
+		out[p]++
+	}
+	return out
+}
+
+// TestE2EQueueAndScheduling: by default the device queue holds 4000 packets
+// and every thread of the daemon runs as SCHED_BATCH (3), after traffic too;
+// txqueuelen and scheduling = "normal" (0) change both.
+func TestE2EQueueAndScheduling(t *testing.T) {
+	a, b := newHost(t, "qa", 1), newHost(t, "qb", 2)
+	link(t, a, b, 1)
+	a.peers, b.peers = []*host{b}, []*host{a}
+	b.iface = []string{"txqueuelen = 700", `scheduling = "normal"`}
+	a.up(direct)
+	b.up(direct)
+	a.waitConnected(1)
+	a.mustPing(b.overlay, "-c", "20", "-i", "0.01")
+
+	require.Contains(t, a.ns.Exec(t, "ip", "link", "show", "stt0"), "qlen 4000")
+	require.Contains(t, b.ns.Exec(t, "ip", "link", "show", "stt0"), "qlen 700")
+	pa := threadPolicies(t, a.proc.Pid())
+	require.Equal(t, map[int]int{3: pa[3]}, pa, "every thread of a is SCHED_BATCH")
+	require.GreaterOrEqual(t, pa[3], 3, "the daemon runs several threads")
+	pb := threadPolicies(t, b.proc.Pid())
+	require.Equal(t, map[int]int{0: pb[0]}, pb, "every thread of b is SCHED_OTHER")
 }
 
 func TestE2EBulkTCP(t *testing.T) {

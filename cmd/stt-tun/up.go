@@ -22,6 +22,7 @@ import (
 
 	"github.com/seigr/stt-tun/internal/config"
 	"github.com/seigr/stt-tun/internal/control"
+	"github.com/seigr/stt-tun/internal/schedpolicy"
 	"github.com/seigr/stt-tun/overlay"
 	"github.com/seigr/stt-tun/sttcore"
 	"github.com/seigr/stt-tun/tun"
@@ -70,6 +71,16 @@ func cmdUp(args []string, _ io.Reader, _, stderr io.Writer) int {
 	// cgroup CPU limit while stt-tun runs.
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+	}
+	// Every thread, and each one the runtime starts later (they inherit it),
+	// gets the configured CPU scheduling policy: by default SCHED_BATCH, so
+	// that the tunnel's wake-ups do not preempt the applications it carries
+	// (internal/schedpolicy). Failing that is not fatal: the tunnel works,
+	// with more loss at the applications' sockets under load.
+	if err := schedpolicy.Set(cfg.Interface.Scheduling); err != nil {
+		log.Warn("setting the CPU scheduling policy", "policy", cfg.Interface.Scheduling, "err", err)
+	} else {
+		log.Debug("CPU scheduling policy set", "policy", cfg.Interface.Scheduling)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -121,7 +132,7 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	defer srv.Close()
 
-	dev, err := tun.Create(tun.Config{Name: ic.Name, MTU: ic.MTU, Addresses: ic.Addresses, Logger: d.log})
+	dev, err := tun.Create(tun.Config{Name: ic.Name, MTU: ic.MTU, TxQueueLen: ic.TxQueueLen, Addresses: ic.Addresses, Logger: d.log})
 	if err != nil {
 		return err
 	}
@@ -222,6 +233,7 @@ func (d *daemon) reload() (string, error) {
 	msg := fmt.Sprintf("reloaded %d peers", len(cfg.Peers))
 	ni := cfg.Interface
 	if ni.Name != old.Name || ni.PrivateKey != old.PrivateKey || ni.ListenPort != old.ListenPort || ni.MTU != old.MTU ||
+		ni.TxQueueLen != old.TxQueueLen || ni.Scheduling != old.Scheduling ||
 		!slices.Equal(ni.Addresses, old.Addresses) || string(ni.SharedSeed) != string(old.SharedSeed) {
 		msg += "; [interface] changes take effect only after a restart (stt-tun down, then up)"
 	}

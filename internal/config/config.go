@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/seigr/stt-tun/internal/schedpolicy"
 	"github.com/seigr/stt-tun/sttcore/stc"
 )
 
@@ -15,6 +16,13 @@ const (
 	DefaultListenPort = 51820
 	DefaultMTU        = 1419 // tun.DefaultMTU: 1500 - 48 (IPv6, UDP) - 33 (STT)
 	DefaultLogLevel   = slog.LevelInfo
+	// DefaultTxQueueLen is the device queue's length in packets
+	// (tun.DefaultTxQueueLen), MaxTxQueueLen the longest accepted
+	// (tun.MaxTxQueueLen).
+	DefaultTxQueueLen = 4000
+	MaxTxQueueLen     = 1 << 20
+	// DefaultScheduling is the CPU scheduling policy of the daemon's threads.
+	DefaultScheduling = schedpolicy.Batch
 
 	// MinMTU is the smallest MTU accepted (the IPv4 minimum datagram size
 	// every host must accept), MinMTUIPv6 the smallest when the interface
@@ -64,6 +72,12 @@ type Interface struct {
 	ListenPort uint16
 	// MTU of the TUN device.
 	MTU int
+	// TxQueueLen is the length of the TUN device's queue in packets: what
+	// the kernel holds for the daemon to read during a burst.
+	TxQueueLen int
+	// Scheduling is the CPU scheduling policy of the daemon's threads
+	// (package schedpolicy says why batch is the default).
+	Scheduling schedpolicy.Policy
 	// ControlSocket is the absolute path of the control socket.
 	ControlSocket string
 	// LogLevel is one of slog.LevelDebug, LevelInfo, LevelWarn, LevelError.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seigr/stt-tun/internal/schedpolicy"
 	"github.com/seigr/stt-tun/sttcore/stc"
 )
 
@@ -28,6 +29,8 @@ type rawInterface struct {
 	Address        []string `toml:"address"`
 	ListenPort     *int64   `toml:"listen_port"`
 	MTU            *int64   `toml:"mtu"`
+	TxQueueLen     *int64   `toml:"txqueuelen"`
+	Scheduling     *string  `toml:"scheduling"`
 	ControlSocket  *string  `toml:"control_socket"`
 	LogLevel       *string  `toml:"log_level"`
 	MetricsAddress string   `toml:"metrics_address"`
@@ -163,6 +166,24 @@ func (r *rawConfig) convertInterface(p *problems, ri *rawInterface, c *Interface
 		}
 	}
 
+	c.TxQueueLen = DefaultTxQueueLen
+	if ri.TxQueueLen != nil {
+		if v := *ri.TxQueueLen; v < 1 || v > MaxTxQueueLen {
+			p.add("interface.txqueuelen", txQueueLenRangeMsg(v), txQueueLenFix, nil)
+		} else {
+			c.TxQueueLen = int(v)
+		}
+	}
+
+	c.Scheduling = DefaultScheduling
+	if ri.Scheduling != nil {
+		pol, err := schedpolicy.Parse(*ri.Scheduling)
+		if err != nil {
+			p.add("interface.scheduling", fmt.Sprintf("unknown scheduling policy %q", *ri.Scheduling), schedulingFix, nil)
+		}
+		c.Scheduling = pol
+	}
+
 	c.ControlSocket = DefaultControlSocket(c.Name)
 	if ri.ControlSocket != nil {
 		c.ControlSocket = *ri.ControlSocket
@@ -241,8 +262,16 @@ func (rp *rawPeer) convert(p *problems, prefix string, c *Peer) {
 const (
 	keepaliveFix = `write a duration such as "25s" or "1m", or a number of seconds such as 25; 0 or "off" turns it off; at most 65535 seconds`
 	logLevelFix  = `use one of "debug", "info", "warn", "error"`
-	mtuRangeFix  = "use a value from 576 to 65535 (1280 or more with IPv6); the default 1419 fits a 1500-byte IPv4 or IPv6 path"
+	// txQueueLenFix and schedulingFix explain the defaults, which are
+	// measured choices (docs/performance.md).
+	txQueueLenFix = "use a length from 1 to 1048576 packets; the default 4000 absorbs a sender's bursts, a shorter queue adds less delay when the tunnel is overloaded"
+	schedulingFix = `use "batch" (the default: the daemon never preempts the applications it carries) or "normal"`
+	mtuRangeFix   = "use a value from 576 to 65535 (1280 or more with IPv6); the default 1419 fits a 1500-byte IPv4 or IPv6 path"
 )
+
+func txQueueLenRangeMsg(v int64) string {
+	return fmt.Sprintf("txqueuelen %d is out of range 1..%d", v, MaxTxQueueLen)
+}
 
 func mtuRangeMsg(v int64) string {
 	return fmt.Sprintf("mtu %d is out of range %d..%d", v, MinMTU, MaxMTU)

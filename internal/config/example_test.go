@@ -67,7 +67,7 @@ allowed_ips = ["10.77.0.2/32"]
 	fmt.Println(err)
 	// Output:
 	// stt0.toml:2: interface.private_key_file: private key file /etc/stt-tun/private.key does not exist (fix: create it with `(umask 077; stt-tun genkey > /etc/stt-tun/private.key)`, or correct the path)
-	// stt0.toml:3: interface.adress: unknown key "adress" in [interface] (did you mean "address"? keys are lower case with underscores) (fix: remove it or check the spelling; known keys in [interface]: name, private_key_file, private_key, shared_seed_file, shared_seed, address, listen_port, mtu, control_socket, log_level, metrics_address)
+	// stt0.toml:3: interface.adress: unknown key "adress" in [interface] (did you mean "address"? keys are lower case with underscores) (fix: remove it or check the spelling; known keys in [interface]: name, private_key_file, private_key, shared_seed_file, shared_seed, address, listen_port, mtu, txqueuelen, scheduling, control_socket, log_level, metrics_address)
 	// stt0.toml:4: interface.mtu: mtu 9000000 is out of range 576..65535 (fix: use a value from 576 to 65535 (1280 or more with IPv6); the default 1419 fits a 1500-byte IPv4 or IPv6 path)
 	// stt0.toml:8: peer[0].public_key: not a valid public key: it must be base64 of 32 bytes (fix: paste the output of `stt-tun pubkey` on that host)
 }

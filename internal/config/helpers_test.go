@@ -62,6 +62,8 @@ func render(c *config.Config) []byte {
 	fmt.Fprintf(&b, "address = %s\n", tomlPrefixes(in.Addresses))
 	fmt.Fprintf(&b, "listen_port = %d\n", in.ListenPort)
 	fmt.Fprintf(&b, "mtu = %d\n", in.MTU)
+	fmt.Fprintf(&b, "txqueuelen = %d\n", in.TxQueueLen)
+	fmt.Fprintf(&b, "scheduling = %s\n", tomlString(in.Scheduling.String()))
 	fmt.Fprintf(&b, "control_socket = %s\n", tomlString(in.ControlSocket))
 	fmt.Fprintf(&b, "log_level = %s\n", tomlString(strings.ToLower(in.LogLevel.String())))
 	fmt.Fprintf(&b, "metrics_address = %s\n", tomlString(in.MetricsAddress))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seigr/stt-tun/internal/config"
+	"github.com/seigr/stt-tun/internal/schedpolicy"
 	"github.com/seigr/stt-tun/routing"
 	"github.com/seigr/stt-tun/sttcore/stc"
 )
@@ -90,6 +91,9 @@ func TestParseErrors(t *testing.T) {
 		{"address multicast", "[interface]\nprivate_key = \"" + alphaPriv + "\"\naddress = [\"224.0.0.1/4\"] # <-\n", "interface.address[0]", "not a usable interface address", "unicast", nil},
 		{"no address", "[interface]\nprivate_key = \"" + alphaPriv + "\"\naddress = [] # <-\n", "interface.address", "no address", `address = ["10.77.0.1/24"]`, nil},
 		{"address absent", "[interface] # <-\nprivate_key = \"" + alphaPriv + "\"\n", "interface.address", "no address", `address = ["10.77.0.1/24"]`, nil},
+		{"txqueuelen zero", iface + "txqueuelen = 0 # <-\n", "interface.txqueuelen", "txqueuelen 0 is out of range 1..1048576", "1 to 1048576", nil},
+		{"txqueuelen too large", iface + "txqueuelen = 1048577 # <-\n", "interface.txqueuelen", "out of range", "the default 4000", nil},
+		{"scheduling unknown", iface + "scheduling = \"fifo\" # <-\n", "interface.scheduling", `unknown scheduling policy "fifo"`, `"batch"`, nil},
 		{"mtu too small", iface + "mtu = 500 # <-\n", "interface.mtu", "mtu 500 is out of range 576..65535", "576 to 65535", nil},
 		{"mtu too large", iface + "mtu = 65536 # <-\n", "interface.mtu", "mtu 65536 is out of range", "576 to 65535", nil},
 		{"mtu too small for IPv6", "[interface]\nprivate_key = \"" + alphaPriv + "\"\naddress = [\"10.77.0.1/24\", \"fd77::1/64\"]\nmtu = 1200 # <-\n", "interface.mtu", "address[1] fd77::1/64 is IPv6", "1280 or more", nil},
@@ -164,6 +168,8 @@ shared_seed = "` + netSeed + `"
 address = ["10.77.0.1/24", "fd77::1/64"]
 listen_port = 0
 mtu = 1280
+txqueuelen = 500
+scheduling = "normal"
 control_socket = "/run/test/stt7.sock"
 log_level = "WARN"
 metrics_address = "[::1]:9586"
@@ -207,6 +213,8 @@ persistent_keepalive = "off"
 			Addresses:      []netip.Prefix{p("10.77.0.1/24"), p("fd77::1/64")},
 			ListenPort:     0,
 			MTU:            1280,
+			TxQueueLen:     500,
+			Scheduling:     schedpolicy.Normal,
 			ControlSocket:  "/run/test/stt7.sock",
 			LogLevel:       slog.LevelWarn,
 			MetricsAddress: "[::1]:9586",
@@ -251,6 +259,8 @@ func TestParseDefaults(t *testing.T) {
 	require.Equal(t, config.DefaultName, in.Name)
 	require.Equal(t, uint16(config.DefaultListenPort), in.ListenPort)
 	require.Equal(t, config.DefaultMTU, in.MTU)
+	require.Equal(t, config.DefaultTxQueueLen, in.TxQueueLen)
+	require.Equal(t, schedpolicy.Batch, in.Scheduling)
 	require.Equal(t, "/run/stt-tun/stt0.sock", in.ControlSocket)
 	require.Equal(t, slog.LevelInfo, in.LogLevel)
 	require.Empty(t, in.MetricsAddress)
@@ -426,6 +436,8 @@ func TestValidate(t *testing.T) {
 		{"zero private key", func(c *config.Config) { c.Interface.PrivateKey = stc.PrivateKey{} }, "interface.private_key"},
 		{"short seed", func(c *config.Config) { c.Interface.SharedSeed = []byte("short") }, "interface.shared_seed"},
 		{"zero MTU", func(c *config.Config) { c.Interface.MTU = 0 }, "interface.mtu"},
+		{"zero txqueuelen", func(c *config.Config) { c.Interface.TxQueueLen = 0 }, "interface.txqueuelen"},
+		{"odd scheduling", func(c *config.Config) { c.Interface.Scheduling = 1 }, "interface.scheduling"},
 		{"no socket", func(c *config.Config) { c.Interface.ControlSocket = "" }, "interface.control_socket"},
 		{"odd log level", func(c *config.Config) { c.Interface.LogLevel = slog.LevelInfo + 1 }, "interface.log_level"},
 		{"invalid address", func(c *config.Config) { c.Interface.Addresses[0] = netip.Prefix{} }, "interface.address[0]"},
@@ -469,6 +481,8 @@ func TestExampleFile(t *testing.T) {
 	require.Equal(t, alphaPub, c.Interface.PrivateKey.PublicKey().String())
 	require.Len(t, c.Interface.SharedSeed, 32)
 	require.Len(t, c.Interface.Addresses, 2)
+	require.Equal(t, config.DefaultTxQueueLen, c.Interface.TxQueueLen)
+	require.Equal(t, config.DefaultScheduling, c.Interface.Scheduling)
 	require.Len(t, c.Peers, 2)
 	require.Equal(t, betaPub, c.Peers[0].PublicKey.String())
 	require.Equal(t, 25*time.Second, c.Peers[0].PersistentKeepalive)

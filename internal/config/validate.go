@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/seigr/stt-tun/internal/schedpolicy"
 	"github.com/seigr/stt-tun/routing"
 	"github.com/seigr/stt-tun/sttcore/stc"
 )
@@ -64,6 +65,13 @@ func (c *Interface) validate(p *problems) {
 	}
 
 	c.validateAddresses(p)
+
+	if c.TxQueueLen < 1 || c.TxQueueLen > MaxTxQueueLen {
+		p.report("interface.txqueuelen", txQueueLenRangeMsg(int64(c.TxQueueLen)), txQueueLenFix, nil)
+	}
+	if c.Scheduling != schedpolicy.Normal && c.Scheduling != schedpolicy.Batch {
+		p.report("interface.scheduling", fmt.Sprintf("unknown scheduling policy %v", c.Scheduling), schedulingFix, nil)
+	}
 
 	if c.MTU < MinMTU || c.MTU > MaxMTU {
 		p.report("interface.mtu", mtuRangeMsg(int64(c.MTU)), mtuRangeFix, nil)
