@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -242,11 +241,11 @@ func TestE2EPingAndMTU(t *testing.T) {
 	require.Contains(t, out, "message too long")
 }
 
-// threadPolicies counts the scheduling policies of the threads of pid, from
-// /proc (the policy line of each thread's sched file).
+// threadPolicies counts the scheduling policies of the threads of pid: field
+// 41 of each thread's /proc stat line (proc(5)).
 func threadPolicies(t *testing.T, pid int) map[int]int {
 	t.Helper()
-	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/sched", pid))
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	out := map[int]int{}
@@ -255,9 +254,12 @@ func threadPolicies(t *testing.T, pid int) map[int]int {
 		if err != nil {
 			continue // the thread exited
 		}
-		m := regexp.MustCompile(`(?m)^policy\s*:\s*(\d+)$`).FindSubmatch(data)
-		require.NotNil(t, m, "no policy line in %s", f)
-		p, err := strconv.Atoi(string(m[1]))
+		// The name, field 2, is in parentheses and may hold spaces; field 3
+		// follows the last ')'.
+		rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+		fields := strings.Fields(rest)
+		require.Greater(t, len(fields), 41-3, "short stat line in %s", f)
+		p, err := strconv.Atoi(fields[41-3])
 		require.NoError(t, err)
 		out[p]++
 	}

@@ -77,8 +77,11 @@ func cmdUp(args []string, _ io.Reader, _, stderr io.Writer) int {
 	// that the tunnel's wake-ups do not preempt the applications it carries
 	// (internal/schedpolicy). Failing that is not fatal: the tunnel works,
 	// with more loss at the applications' sockets under load.
-	if err := schedpolicy.Set(cfg.Interface.Scheduling); err != nil {
-		log.Warn("setting the CPU scheduling policy", "policy", cfg.Interface.Scheduling, "err", err)
+	if err := schedpolicy.Set(cfg.Interface.Scheduling); errors.Is(err, schedpolicy.ErrUnsupported) {
+		log.Debug("CPU scheduling policies are not supported here", "err", err)
+	} else if err != nil {
+		log.Warn("setting the CPU scheduling policy", "policy", cfg.Interface.Scheduling, "err", err,
+			"fix", `allow sched_setscheduler(2) to stt-tun, or set scheduling = "normal" in [interface]`)
 	} else {
 		log.Debug("CPU scheduling policy set", "policy", cfg.Interface.Scheduling)
 	}

@@ -177,7 +177,7 @@ func (r *rawConfig) convertInterface(p *problems, ri *rawInterface, c *Interface
 
 	c.Scheduling = DefaultScheduling
 	if ri.Scheduling != nil {
-		pol, err := schedpolicy.Parse(*ri.Scheduling)
+		pol, err := schedpolicy.Parse(strings.ToLower(strings.TrimSpace(*ri.Scheduling)))
 		if err != nil {
 			p.add("interface.scheduling", fmt.Sprintf("unknown scheduling policy %q", *ri.Scheduling), schedulingFix, nil)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,7 +29,7 @@ func Set(p Policy) error {
 			return err
 		}
 	}
-	return nil
+	return fmt.Errorf("schedpolicy: threads were still being started without %v after %d passes", p, maxPasses)
 }
 
 // Threads returns the policy of each thread of the process, by thread ID.
@@ -69,8 +70,10 @@ func setAll(p Policy) (int, error) {
 		if Policy(a.Policy) == p || (a.Policy != uint32(Normal) && a.Policy != uint32(Batch)) {
 			continue
 		}
-		a.Policy = uint32(p)
-		if err := unix.SchedSetAttr(tid, a, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+		if err := setScheduler(tid, p, a.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0); err != nil {
+			if errors.Is(err, unix.ESRCH) {
+				continue // it exited
+			}
 			return changed, fmt.Errorf("schedpolicy: setting %v on thread %d: %w", p, tid, err)
 		}
 		changed++
@@ -91,4 +94,21 @@ func threads() ([]int, error) {
 		}
 	}
 	return tids, nil
+}
+
+// setScheduler is sched_setscheduler(2). Unlike writing back what
+// sched_getattr read, it changes the policy alone: the kernel keeps the
+// thread's nice value, and its time slice stays the system's default instead
+// of being pinned at the value read (sched_getattr reports the slice in use).
+func setScheduler(tid int, p Policy, resetOnFork bool) error {
+	policy := uintptr(p)
+	if resetOnFork {
+		policy |= unix.SCHED_RESET_ON_FORK
+	}
+	var param struct{ priority int32 } // must be 0 for these policies
+	_, _, errno := unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, uintptr(tid), policy, uintptr(unsafe.Pointer(&param)))
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
