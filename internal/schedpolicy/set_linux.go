@@ -34,51 +34,57 @@ func Set(p Policy) error {
 
 // Threads returns the policy of each thread of the process, by thread ID.
 func Threads() (map[int]Policy, error) {
-	tids, err := threads()
+	out := map[int]Policy{}
+	err := eachThread(func(tid int, a *unix.SchedAttr) error {
+		out[tid] = Policy(a.Policy)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	out := make(map[int]Policy, len(tids))
-	for _, tid := range tids {
-		a, err := unix.SchedGetAttr(tid, 0)
-		if errors.Is(err, unix.ESRCH) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("schedpolicy: thread %d: %w", tid, err)
-		}
-		out[tid] = Policy(a.Policy)
 	}
 	return out, nil
 }
 
 // setAll changes the threads whose policy is not p yet, and says how many.
 func setAll(p Policy) (int, error) {
+	changed := 0
+	err := eachThread(func(tid int, a *unix.SchedAttr) error {
+		if Policy(a.Policy) == p || (a.Policy != uint32(Normal) && a.Policy != uint32(Batch)) {
+			return nil
+		}
+		err := setScheduler(tid, p, a.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0)
+		if errors.Is(err, unix.ESRCH) {
+			return nil // it exited
+		}
+		if err != nil {
+			return fmt.Errorf("schedpolicy: setting %v on thread %d: %w", p, tid, err)
+		}
+		changed++
+		return nil
+	})
+	return changed, err
+}
+
+// eachThread calls fn with the scheduling attributes of each thread of the
+// process, skipping threads that exit meanwhile, until fn fails.
+func eachThread(fn func(tid int, a *unix.SchedAttr) error) error {
 	tids, err := threads()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	changed := 0
 	for _, tid := range tids {
 		a, err := unix.SchedGetAttr(tid, 0)
 		if errors.Is(err, unix.ESRCH) {
 			continue // it exited
 		}
 		if err != nil {
-			return changed, fmt.Errorf("schedpolicy: thread %d: %w", tid, err)
+			return fmt.Errorf("schedpolicy: thread %d: %w", tid, err)
 		}
-		if Policy(a.Policy) == p || (a.Policy != uint32(Normal) && a.Policy != uint32(Batch)) {
-			continue
+		if err := fn(tid, a); err != nil {
+			return err
 		}
-		if err := setScheduler(tid, p, a.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0); err != nil {
-			if errors.Is(err, unix.ESRCH) {
-				continue // it exited
-			}
-			return changed, fmt.Errorf("schedpolicy: setting %v on thread %d: %w", p, tid, err)
-		}
-		changed++
 	}
-	return changed, nil
+	return nil
 }
 
 // threads lists the process's thread IDs.
